@@ -1,0 +1,316 @@
+"""Build states from the caller's inputs: validate -> coerce -> count -> merge.
+
+:func:`confusion_state` and :func:`multilabel_state` are the one place where
+inputs become states. Every public metric calls one of them and then its
+finalizer (``metric.from_state``); streaming, distributed and bootstrap code
+call them (or merge their results) directly.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import inputs as _inputs
+from ._encode import Column, count_multilabel, count_pair, count_thresholded
+from .exceptions import (EmptyInputError, InputTypeError, LabelError, NullsDroppedWarning,
+                         format_message)
+from .states import ConfusionState, MultilabelState
+
+__all__ = ["confusion_state", "multilabel_state", "is_multilabel_input", "state_for"]
+
+
+def _columns(batch, names, role):
+    values = batch.columns.get(role)
+    return None if values is None else Column(names[role], values, batch)
+
+
+def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
+    """Aligned batches plus the display name of each role, warning about drops."""
+    given = {r: v for r, v in roles.items() if v is not None}
+    names = {r: _inputs.describe_role(r, data is not None,
+                                      v if isinstance(v, str) else None)
+             for r, v in given.items()}
+    return given, names, _inputs.iter_batches(given, data=data, drop_nulls=drop_nulls,
+                                              two_d=two_d)
+
+
+def _warn_dropped(n_dropped: int) -> None:
+    if n_dropped:
+        warnings.warn(f"drop_nulls=True: dropped {n_dropped} row(s) holding nulls.",
+                      NullsDroppedWarning, stacklevel=4)
+
+
+def is_multilabel_input(y) -> bool:
+    """Whether ``y`` is a 2-D indicator input with more than one column."""
+    if y is None or isinstance(y, str):
+        return False
+    shape = getattr(y, "shape", None)
+    if shape is not None and len(shape) == 2 and not hasattr(y, "num_columns"):
+        # numpy, scipy.sparse, pandas/polars DataFrame
+        return shape[1] > 1
+    typ = getattr(y, "type", None)
+    if typ is not None and str(typ).startswith("fixed_size_list"):
+        return True
+    num_columns = getattr(y, "num_columns", None)
+    if num_columns is not None:  # pyarrow Table / RecordBatch
+        return num_columns > 1
+    if isinstance(y, (list, tuple)) and y and isinstance(y[0], (list, tuple, np.ndarray)):
+        return np.ndim(y) == 2 and np.shape(y)[1] > 1
+    return False
+
+
+def confusion_state(y_true, y_pred, *, sample_weight=None, groups=None, threshold=None,
+                    pos_label=1, labels=None, data=None, drop_nulls=False) -> ConfusionState:
+    """Count a binary or multiclass target into a mergeable :class:`ConfusionState`.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like or column name
+        True and predicted labels: numpy arrays or array-likes, pyarrow arrays,
+        chunked arrays or record-batch readers, pandas or polars series, or
+        column names of ``data``. With ``threshold`` given, ``y_pred`` holds
+        scores of the positive class instead.
+    sample_weight : array-like or column name, optional
+        Non-negative finite weight per row.
+    groups : array-like or column name, optional
+        A group per row (e.g. language, region); the state then keeps one
+        confusion matrix per group (see :meth:`ConfusionState.by_group`).
+    threshold : float, optional
+        Predict ``pos_label`` where ``y_pred >= threshold``, else the negative
+        class, without building an intermediate array. The comparison is made in
+        the precision of the scores, as NumPy does for a Python float.
+    pos_label : int, float, bool or str, default=1
+        The positive class for ``threshold``.
+    labels : array-like, optional
+        Used with ``threshold`` only: the two classes ``[negative, positive]``
+        when ``y_true`` alone does not tell the negative class.
+    data : table, DataFrame or path, optional
+        Source of the columns named by the other arguments (see
+        :func:`fastmetrics.confusion_matrix`).
+    drop_nulls : bool, default=False
+        Drop rows holding a null in any column (and warn how many) instead of
+        raising :class:`~fastmetrics.exceptions.NullValueError`.
+
+    Returns
+    -------
+    ConfusionState
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> state = fm.confusion_state(["cat", "dog", "dog"], ["cat", "cat", "dog"])
+    >>> state.classes.tolist(), state.counts[0].tolist()
+    (['cat', 'dog'], [[1, 0], [1, 1]])
+    >>> fm.confusion_state([0, 1, 1], [0.2, 0.7, 0.4], threshold=0.5).counts[0].tolist()
+    [[1, 0], [1, 1]]
+    """
+    roles = {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
+             "groups": groups}
+    for role in ("y_true", "y_pred"):
+        if is_multilabel_input(roles[role]) and data is None:
+            raise InputTypeError(format_message(
+                role, "is a 2-D indicator array (multilabel target)",
+                fix="Use multilabel_state / multilabel_confusion_matrix, or pass 1-D labels"))
+    given, names, batches = _batches(roles, data, drop_nulls)
+    if threshold is not None:
+        return _thresholded_state(batches, names, threshold, pos_label, labels)
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        part = count_pair(_columns(batch, names, "y_true"), _columns(batch, names, "y_pred"),
+                          _columns(batch, names, "sample_weight"),
+                          _columns(batch, names, "groups"))
+        state = part if state is None else state.merge(part)
+    if state is None:
+        state = ConfusionState.empty(weighted=sample_weight is not None,
+                                     group_names=None if groups is None else [])
+    _warn_dropped(n_dropped)
+    if n_dropped:
+        state = ConfusionState(state.classes, state.counts, state.weight_sums,
+                               state.group_names, n_dropped)
+    return state
+
+
+def _thresholded_state(batches, names, threshold, pos_label, labels) -> ConfusionState:
+    """Accumulate (true class, score >= threshold) counts, then name the predictions."""
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError):
+        raise InputTypeError(format_message(
+            "threshold", f"must be a real number, got {threshold!r}")) from None
+    if threshold != threshold:
+        raise InputTypeError(format_message("threshold", "is NaN", fix="Pass a number"))
+    acc = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        part = _ThresholdCounts(*count_thresholded(
+            _columns(batch, names, "y_true"), _columns(batch, names, "y_pred"), threshold,
+            _columns(batch, names, "sample_weight"), _columns(batch, names, "groups")))
+        acc = part if acc is None else acc.merge(part)
+    _warn_dropped(n_dropped)
+    if acc is None:
+        return ConfusionState.empty()
+    return acc.name_predictions(names, pos_label, labels, n_dropped)
+
+
+def _spread(x: np.ndarray, axis: int, positions: np.ndarray, size: int) -> np.ndarray:
+    """Place ``x`` at ``positions`` of a zero array that is ``size`` long on ``axis``."""
+    shape = list(x.shape)
+    shape[axis] = size
+    out = np.zeros(shape, dtype=x.dtype)
+    index = [slice(None)] * x.ndim
+    index[axis] = positions
+    out[tuple(index)] = x
+    return out
+
+
+class _ThresholdCounts:
+    """(group, true class, below/at-or-above threshold) counts of some batches.
+
+    The predicted *labels* are only named once every batch has been seen (the
+    negative class may appear in a later batch), so chunking never changes the
+    answer.
+    """
+
+    def __init__(self, classes, counts, sums, groups):
+        self.classes, self.counts, self.sums, self.groups = classes, counts, sums, groups
+
+    def merge(self, other: "_ThresholdCounts") -> "_ThresholdCounts":
+        classes = np.union1d(self.classes, other.classes)
+        groups = None if self.groups is None else np.union1d(self.groups, other.groups)
+        parts = []
+        for s in (self, other):
+            arrays = [s.counts] + ([] if s.sums is None else [s.sums])
+            arrays = [_spread(a, 1, np.searchsorted(classes, s.classes), classes.size)
+                      for a in arrays]
+            if groups is not None:
+                arrays = [_spread(a, 0, np.searchsorted(groups, s.groups), groups.size)
+                          for a in arrays]
+            parts.append(arrays)
+        sums = None if self.sums is None else parts[0][1] + parts[1][1]
+        return _ThresholdCounts(classes, parts[0][0] + parts[1][0], sums, groups)
+
+    def name_predictions(self, names, pos_label, labels, n_dropped) -> ConfusionState:
+        """The labelled state: below -> negative class, at or above -> ``pos_label``."""
+        listed = self.classes.tolist()
+        numeric_target = self.classes.dtype.kind not in "UO"
+        if listed and numeric_target == isinstance(pos_label, str):
+            raise LabelError(format_message(
+                "pos_label", f"={pos_label!r} does not match the type of the labels in "
+                             f"{names['y_true']} ({listed[:3]})", fix="Pass one of those"))
+        negative = _negative_class(listed, names, pos_label, labels)
+        present = set(listed)
+        if self.counts[..., 0].any():
+            present.add(negative)
+        if self.counts[..., 1].any():
+            present.add(pos_label)
+        classes = np.unique(np.array(sorted(present), dtype=self.classes.dtype
+                                     if listed else None))
+        index = {v: i for i, v in enumerate(classes.tolist())}
+        rows = np.array([index[v] for v in listed], dtype=np.int64)
+
+        def lay_out(src):
+            out = np.zeros((src.shape[0], classes.size, classes.size), dtype=src.dtype)
+            for column, label in ((0, negative), (1, pos_label)):
+                if label in index:  # absent only when its column holds no row
+                    out[:, rows, index[label]] += src[:, :, column]
+            return out
+
+        return ConfusionState(classes, lay_out(self.counts),
+                              None if self.sums is None else lay_out(self.sums),
+                              self.groups, n_dropped)
+
+
+def _negative_class(listed, names, pos_label, labels):
+    """The class predicted below the threshold."""
+    if labels is not None:
+        labels = list(np.asarray(labels).tolist())
+        if len(labels) != 2 or pos_label not in labels:
+            raise LabelError(format_message(
+                "labels", f"must list exactly two classes including pos_label={pos_label!r} "
+                          f"when threshold= is given, got {labels}",
+                fix="Pass labels=[negative, positive]"))
+        stray = [c for c in listed if c not in labels]
+        if stray:
+            raise LabelError(format_message(
+                names["y_true"], f"holds {stray[0]!r}, which is not in labels={labels}",
+                fix="With threshold= the target must be binary"))
+        return labels[0] if labels[1] == pos_label else labels[1]
+    others = [c for c in listed if c != pos_label]
+    if len(others) > 1 or (len(listed) == 2 and pos_label not in listed):
+        raise LabelError(format_message(
+            names["y_true"], f"has classes {listed}; threshold= needs a binary target "
+                             f"whose positive class is pos_label={pos_label!r}",
+            fix="Pass pos_label= (one of the classes) or binarize y_true"))
+    if others:
+        return others[0]
+    if isinstance(pos_label, (bool, np.bool_)):
+        return not pos_label
+    if pos_label in (0, 1):  # 0/1 targets: the other class is implied
+        return 1 - pos_label
+    raise LabelError(format_message(
+        names["y_true"], f"does not show the negative class (classes {listed})",
+        fix="Pass labels=[negative, positive] with threshold="))
+
+
+def multilabel_state(y_true, y_pred, *, sample_weight=None, data=None,
+                     drop_nulls=False) -> MultilabelState:
+    """Count a multilabel indicator target into a mergeable :class:`MultilabelState`.
+
+    Parameters
+    ----------
+    y_true, y_pred : 2-D array-like of 0/1, shape (n_samples, n_labels)
+        numpy arrays, lists of lists, scipy sparse matrices, pyarrow
+        fixed-size-list arrays, or pandas/polars DataFrames of indicator columns.
+    sample_weight : array-like, optional
+    data, drop_nulls
+        As for :func:`confusion_state`.
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> s = fm.multilabel_state([[1, 0], [1, 1]], [[1, 1], [0, 1]])
+    >>> s.counts.tolist()
+    [[[0, 0], [1, 1]], [[0, 1], [0, 1]]]
+    """
+    roles = {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight}
+    given, names, batches = _batches(roles, data, drop_nulls,
+                                     two_d=frozenset({"y_true", "y_pred"}))
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        part = count_multilabel(_columns(batch, names, "y_true"),
+                                _columns(batch, names, "y_pred"),
+                                _columns(batch, names, "sample_weight"))
+        state = part if state is None else state.merge(part)
+    _warn_dropped(n_dropped)
+    if state is None:
+        raise EmptyInputError(format_message(
+            "y_true", "is empty", fix="Pass at least one row"))
+    if n_dropped:
+        state = MultilabelState(state.counts, state.weight_sums, state.sample_keys,
+                                state.sample_counts, state.sample_weight_sums, n_dropped)
+    return state
+
+
+def state_for(y_true, y_pred, *, sample_weight=None, threshold=None, pos_label=1,
+              data=None, drop_nulls=False, multilabel_ok=True):
+    """The state a metric needs: multilabel for 2-D inputs, else confusion."""
+    if is_multilabel_input(y_true) or is_multilabel_input(y_pred):
+        if not multilabel_ok:
+            raise InputTypeError(format_message(
+                "y_true", "is a multilabel indicator array, which this metric does not "
+                          "support", fix="Pass 1-D labels"))
+        if threshold is not None:
+            raise InputTypeError(format_message(
+                "threshold", "is not supported for multilabel targets",
+                fix="Threshold the indicator scores yourself"))
+        return multilabel_state(y_true, y_pred, sample_weight=sample_weight, data=data,
+                                drop_nulls=drop_nulls)
+    return confusion_state(y_true, y_pred, sample_weight=sample_weight, threshold=threshold,
+                           pos_label=pos_label, data=data, drop_nulls=drop_nulls)

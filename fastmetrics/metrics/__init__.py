@@ -1,0 +1,22 @@
+"""Public metric functions, one module per family.
+
+Every function has scikit-learn's name, signature and semantics, plus
+``threshold=``, ``data=`` and ``drop_nulls=``; each carries its finalizer as
+``function.from_state(state, ...)``.
+"""
+
+from .agreement import (accuracy_score, balanced_accuracy_score, cohen_kappa_score,
+                        hamming_loss, matthews_corrcoef, zero_one_loss)
+from .confusion import confusion_matrix, multilabel_confusion_matrix
+from .prf import (f1_score, fbeta_score, jaccard_score, negative_predictive_value_score,
+                  precision_recall_fscore_support, precision_score, recall_score,
+                  specificity_score)
+from .report import classification_report
+
+__all__ = [
+    "accuracy_score", "balanced_accuracy_score", "classification_report",
+    "cohen_kappa_score", "confusion_matrix", "f1_score", "fbeta_score", "hamming_loss",
+    "jaccard_score", "matthews_corrcoef", "multilabel_confusion_matrix",
+    "negative_predictive_value_score", "precision_recall_fscore_support", "precision_score",
+    "recall_score", "specificity_score", "zero_one_loss",
+]

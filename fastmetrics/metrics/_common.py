@@ -1,0 +1,161 @@
+"""Pieces shared by the metric finalizers: parameter checks, averaging, warnings.
+
+The helpers mirror scikit-learn's private ones (``_check_zero_division``,
+``_prf_divide``, ``_warn_prf``, ``_nanaverage``) so that each finalizer can be
+read side by side with sklearn's code and give the same numbers and warnings.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
+                          InvalidParameterError, LabelError, UndefinedMetricWarning,
+                          format_message)
+
+AVERAGE_OPTIONS = (None, "micro", "macro", "weighted", "samples")
+
+
+def finalized_by(finalizer):
+    """Attach ``finalizer`` to a public metric as ``metric.from_state``.
+
+    ``metric.from_state(state, **params)`` computes the metric from a state
+    built by :func:`fastmetrics.confusion_state` (or merged from chunks),
+    which is how streaming, distributed and bootstrap code reuse the metric.
+    """
+    def attach(public):
+        public.from_state = finalizer
+        return public
+    return attach
+
+
+def fill_doc(**parts):
+    """Fill ``%(name)s`` markers of a docstring with shared parameter text."""
+    def fill(func):
+        func.__doc__ = func.__doc__ % parts
+        return func
+    return fill
+
+
+def check_average(average, *, allowed=AVERAGE_OPTIONS + ("binary",)):
+    if average not in allowed:
+        raise InvalidParameterError(format_message(
+            "average", f"must be one of {list(allowed)}, got {average!r}"))
+
+
+def check_zero_division(zero_division, *, allow_nan=True):
+    """Validate ``zero_division`` ("warn", 0, 1 or NaN)."""
+    ok = (isinstance(zero_division, str) and zero_division == "warn") or (
+        isinstance(zero_division, numbers.Real) and not isinstance(zero_division, bool)
+        and (zero_division in (0, 1) or (allow_nan and math.isnan(zero_division))))
+    if not ok:
+        choices = '"warn", 0.0, 1.0' + (" or np.nan" if allow_nan else "")
+        raise InvalidParameterError(format_message(
+            "zero_division", f"must be {choices}, got {zero_division!r}"))
+
+
+def zero_division_value(zero_division) -> float:
+    if isinstance(zero_division, str):
+        return 0.0
+    return float(zero_division)
+
+
+def check_normalize_flag(normalize):
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise InvalidParameterError(format_message(
+            "normalize", f"must be True or False, got {normalize!r}"))
+
+
+def require_rows(state, name: str = "y_true") -> None:
+    """Empty input is an error, as in scikit-learn (which says so less clearly)."""
+    if state.n_rows == 0:
+        raise EmptyInputError(format_message(
+            name, "is empty: no rows to evaluate", fix="Pass at least one row"))
+
+
+def require_single_label_target(state, metric: str) -> None:
+    """Refuse multilabel states in metrics that sklearn defines for 1-D labels only."""
+    if state.target_type.startswith("multilabel"):
+        raise InputTypeError(format_message(
+            "y_true", f"is a multilabel indicator target, which {metric} does not support",
+            fix="Pass 1-D labels"))
+
+
+def warn_prf(average, modifier, msg_start, result_size):
+    """scikit-learn's ``_warn_prf``, word for word."""
+    axis0, axis1 = "sample", "label"
+    if average == "samples":
+        axis0, axis1 = axis1, axis0
+    msg = ("{0} ill-defined and being set to 0.0 {{0}} "
+           "no {1} {2}s. Use `zero_division` parameter to control"
+           " this behavior.".format(msg_start, modifier, axis0))
+    if result_size == 1:
+        msg = msg.format("due to")
+    else:
+        msg = msg.format("in {0}s with".format(axis1))
+    warnings.warn(msg, UndefinedMetricWarning, stacklevel=4)
+
+
+def prf_divide(numerator, denominator, metric, modifier, average, warn_for, zero_division):
+    """scikit-learn's ``_prf_divide``: ratio with ``zero_division`` where 0/0."""
+    mask = denominator == 0
+    denominator = np.asarray(denominator, dtype=np.float64).copy()
+    denominator[mask] = 1
+    result = np.asarray(numerator, dtype=np.float64) / denominator
+    if not mask.any():
+        return result
+    result[mask] = zero_division_value(zero_division)
+    if not (isinstance(zero_division, str) and zero_division == "warn") \
+            or metric not in warn_for:
+        return result
+    warn_prf(average, modifier, f"{metric.capitalize()} is", result.shape[0])
+    return result
+
+
+def nanaverage(a, weights=None) -> float:
+    """scikit-learn's ``_nanaverage``: weighted mean ignoring NaN entries."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.shape[0] == 0:
+        return math.nan
+    mask = np.isnan(a)
+    if mask.all():
+        return math.nan
+    if weights is None:
+        return float(np.nanmean(a))
+    weights = np.asarray(weights)
+    a, weights = a[~mask], weights[~mask]
+    try:
+        return float(np.average(a, weights=weights))
+    except ZeroDivisionError:  # all weights zero: sklearn ignores them
+        return float(np.average(a))
+
+
+def weighted_total_is_zero(state) -> None:
+    """Ratios over all rows are undefined when every weight is zero."""
+    if not state.weighted:
+        return
+    total = (state.sample_weight_sums if hasattr(state, "sample_weight_sums")
+             else state.totals())
+    if not np.any(total):
+        raise InvalidInputError(format_message(
+            "sample_weight", "sums to zero, so the metric is undefined",
+            fix="Give at least one row a positive weight"))
+
+
+def label_positions(labels, classes, argument="labels"):
+    """Index of each requested label among the state's classes (-1 if absent)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise InvalidParameterError(format_message(argument, "must be a 1-D list of labels"))
+    if classes.size and labels.size and (
+            (labels.dtype.kind in "UOS") != (classes.dtype.kind in "UOS")):
+        raise LabelError(format_message(
+            argument, f"holds {labels.tolist()[:5]} but the data's labels are "
+                      f"{classes.tolist()[:5]} (strings and numbers do not mix)",
+            fix="Pass labels of the same type as y_true"))
+    index = {v: i for i, v in enumerate(classes.tolist())}
+    return labels, np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)

@@ -1,0 +1,149 @@
+"""Plain-numpy reference implementations of every kernel: the oracle for tests.
+
+Each function here has the same name, arguments and results as its twin in
+``kernels/cpu`` (and, later, ``kernels/gpu``). They are written for clarity, not
+speed: tests compare the fast kernels against them on random inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "scan_labels",
+    "label_presence",
+    "confusion_counts",
+    "binary_confusion_sums",
+    "multilabel_confusion_counts",
+]
+
+
+def scan_labels(values):
+    """Range and validity of numeric labels.
+
+    Returns ``(lo, hi, first_nonfinite, first_nonintegral)``: the smallest and
+    largest value as int64 (over finite values for floats), and the first row
+    holding NaN/inf and the first row holding a finite non-integral value, each
+    -1 when there is none. An empty array gives ``(0, -1, -1, -1)``.
+    """
+    values = np.asarray(values)
+    n = values.shape[0]
+    if values.dtype.kind == "f":
+        finite = np.isfinite(values)
+        bad = np.flatnonzero(~finite)
+        first_nonfinite = int(bad[0]) if bad.size else -1
+        fv = values[finite]
+        nonint = np.flatnonzero(finite & (values != np.trunc(np.where(finite, values, 0))))
+        first_nonintegral = int(nonint[0]) if nonint.size else -1
+        if fv.size == 0:
+            return 0, -1, first_nonfinite, first_nonintegral
+        return int(fv.min()), int(fv.max()), first_nonfinite, first_nonintegral
+    if n == 0:
+        return 0, -1, -1, -1
+    return int(values.min()), int(values.max()), -1, -1
+
+
+def label_presence(values, offset, size):
+    """Boolean mask of length ``size``: which ``value - offset`` occur in ``values``."""
+    present = np.zeros(size, dtype=np.bool_)
+    present[np.asarray(values).astype(np.int64) - offset] = True
+    return present
+
+
+def _codes(values, lookup, offset):
+    return np.asarray(lookup)[np.asarray(values).astype(np.int64) - offset]
+
+
+def confusion_counts(y_true, y_pred, true_lookup, pred_lookup, true_offset, pred_offset,
+                     n_classes, weights=None, groups=None, group_lookup=None,
+                     group_offset=0, n_groups=1, threshold=None, weight_dtype=np.float64):
+    """Count (group, true class, predicted class) cells.
+
+    Class codes are ``true_lookup[y_true - true_offset]`` and likewise for
+    ``y_pred``; with ``threshold`` given, ``y_pred`` holds scores and the
+    predicted code is ``pred_lookup[1]`` where ``score >= threshold``, else
+    ``pred_lookup[0]``.
+
+    Returns ``(counts, weight_sums, first_nonfinite)``: int64 counts of shape
+    ``(n_groups, n_classes, n_classes)``, the same shape of weight sums in
+    ``weight_dtype`` (``None`` without weights), and the first row whose score is
+    NaN or infinite (-1 if none; always -1 without ``threshold``).
+    """
+    t = _codes(y_true, true_lookup, true_offset)
+    first_nonfinite = -1
+    if threshold is None:
+        p = _codes(y_pred, pred_lookup, pred_offset)
+    else:
+        scores = np.asarray(y_pred)
+        bad = np.flatnonzero(~np.isfinite(scores))
+        first_nonfinite = int(bad[0]) if bad.size else -1
+        p = np.where(scores >= threshold, pred_lookup[1], pred_lookup[0]).astype(np.int64)
+    g = np.zeros_like(t) if groups is None else _codes(groups, group_lookup, group_offset)
+    flat = (g * n_classes + t) * n_classes + p
+    size = n_groups * n_classes * n_classes
+    counts = np.bincount(flat, minlength=size).astype(np.int64).reshape(
+        n_groups, n_classes, n_classes)
+    sums = None
+    if weights is not None:
+        sums = np.zeros(size, dtype=weight_dtype)
+        np.add.at(sums, flat, np.asarray(weights).astype(weight_dtype))
+        sums = sums.reshape(n_groups, n_classes, n_classes)
+    return counts, sums, first_nonfinite
+
+
+def binary_confusion_sums(y_true, y_pred, threshold=None):
+    """Sums behind a binary confusion matrix of 0/1 labels.
+
+    Returns ``(n, sum_true, sum_pred, sum_both, bits_seen, first_nonfinite)``:
+    row count, number of rows with label 1, with prediction 1, with both, the
+    bitwise OR of every label and prediction value (``<= 1`` iff all values are
+    0 or 1; only labels with ``threshold``), and the first NaN/inf score row.
+    """
+    t = np.asarray(y_true).astype(np.int64)
+    first_nonfinite = -1
+    if threshold is None:
+        p = np.asarray(y_pred).astype(np.int64)
+        bits = int(np.bitwise_or.reduce(t | p)) if t.size else 0
+    else:
+        scores = np.asarray(y_pred)
+        bad = np.flatnonzero(~np.isfinite(scores))
+        first_nonfinite = int(bad[0]) if bad.size else -1
+        p = (scores >= threshold).astype(np.int64)
+        bits = int(np.bitwise_or.reduce(t)) if t.size else 0
+    return (t.size, int(t.sum()), int(p.sum()), int((t & p).sum()), bits, first_nonfinite)
+
+
+def multilabel_confusion_counts(y_true, y_pred, weights=None, weight_dtype=np.float64):
+    """Per-label 2x2 counts and the per-row (tp, fp, fn) table of a multilabel task.
+
+    ``y_true`` and ``y_pred`` are ``(n, L)`` 0/1 indicator arrays. Returns
+    ``(counts, weight_sums, row_keys, first_invalid)`` where ``counts`` is int64
+    ``(L, 2, 2)`` ([label, true, pred]), ``weight_sums`` the same in
+    ``weight_dtype`` or ``None``, ``row_keys`` int64 ``(n,)`` encoding each row's
+    ``(tp, fp, fn)`` as ``(tp * (L + 1) + fp) * (L + 1) + fn``, and
+    ``first_invalid`` the first flat index ``row * L + col`` of a value not in
+    {0, 1} (-1 if none).
+    """
+    yt = np.asarray(y_true)
+    yp = np.asarray(y_pred)
+    n, L = yt.shape
+    bad = np.flatnonzero(((yt != 0) & (yt != 1)).ravel() | ((yp != 0) & (yp != 1)).ravel())
+    first_invalid = int(bad[0]) if bad.size else -1
+    t = (yt != 0).astype(np.int64)
+    p = (yp != 0).astype(np.int64)
+    counts = np.zeros((L, 2, 2), dtype=np.int64)
+    for a in (0, 1):
+        for b in (0, 1):
+            counts[:, a, b] = ((t == a) & (p == b)).sum(axis=0)
+    sums = None
+    if weights is not None:
+        w = np.asarray(weights).astype(weight_dtype)[:, None]
+        sums = np.zeros((L, 2, 2), dtype=weight_dtype)
+        for a in (0, 1):
+            for b in (0, 1):
+                sums[:, a, b] = (((t == a) & (p == b)) * w).sum(axis=0)
+    tp = (t & p).sum(axis=1)
+    fp = ((1 - t) & p).sum(axis=1)
+    fn = (t & (1 - p)).sum(axis=1)
+    keys = (tp * (L + 1) + fp) * (L + 1) + fn
+    return counts, sums, keys.astype(np.int64), first_invalid

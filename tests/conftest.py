@@ -1,0 +1,89 @@
+"""Shared fixtures and helpers: comparing fastmetrics with scikit-learn."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: a fixed, modest budget in CI; more locally with
+# HYPOTHESIS_PROFILE=thorough.
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=600, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def call_both(ours, theirs, *args, **kwargs):
+    """Call both functions; return ``(kind, our_result, their_result)``.
+
+    ``kind`` is ``"error"`` when scikit-learn raised (then ours must raise a
+    ValueError/TypeError too, which the caller checks via the returned
+    exception), else ``"ok"``. Warnings are recorded and returned as sets of
+    (category name, message) so that tests can compare them.
+    """
+    with warnings.catch_warnings(record=True) as wt:
+        warnings.simplefilter("always")
+        try:
+            expected = theirs(*args, **kwargs)
+        except (ValueError, TypeError) as exc:
+            expected = exc
+    with warnings.catch_warnings(record=True) as wo:
+        warnings.simplefilter("always")
+        try:
+            got = ours(*args, **kwargs)
+        except (ValueError, TypeError) as exc:
+            got = exc
+    return got, expected, _warning_set(wo), _warning_set(wt)
+
+
+def _warning_set(records):
+    return {(w.category.__name__, str(w.message)) for w in records
+            if w.category.__name__ in ("UndefinedMetricWarning", "UserWarning")}
+
+
+def assert_same_result(got, expected, *, exact=False):
+    """Same type of answer, same values (exact for counts, float64 rounding else)."""
+    if isinstance(expected, Exception):
+        assert isinstance(got, Exception), f"sklearn raised {expected!r}, we returned {got!r}"
+        from fastmetrics.exceptions import FastMetricsError
+        assert isinstance(got, FastMetricsError), f"not our exception type: {got!r}"
+        return
+    assert not isinstance(got, Exception), f"we raised {got!r}, sklearn returned {expected!r}"
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and list(got) == list(expected)
+        for key in expected:
+            assert_same_result(got[key], expected[key], exact=exact)
+        return
+    if isinstance(expected, tuple):
+        assert isinstance(got, tuple) and len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert_same_result(g, e, exact=exact)
+        return
+    if expected is None:
+        assert got is None
+        return
+    if isinstance(expected, str):
+        assert got == expected, f"\n{got}\n!=\n{expected}"
+        return
+    e = np.asarray(expected)
+    g = np.asarray(got)
+    assert g.shape == e.shape, f"shape {g.shape} != {e.shape}"
+    if exact or e.dtype.kind in "iub":
+        np.testing.assert_array_equal(g, e)
+        if e.dtype.kind in "iu":
+            assert g.dtype.kind in "iu", f"expected integer result, got {g.dtype}"
+    else:
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15, equal_nan=True)
+    assert np.ndim(got) == np.ndim(expected)
+    if np.ndim(expected) == 0:
+        assert isinstance(got, float) == isinstance(expected, float), (type(got), type(expected))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
