@@ -12,6 +12,7 @@ inputs, built on small mergeable states (see :class:`ConfusionState`).
 
 from . import exceptions
 from .build import confusion_state, multilabel_state
+from .evaluate import Evaluation, evaluate
 from .exceptions import (FastMetricsError, NullsDroppedWarning, UndefinedMetricWarning)
 from .metrics import *  # noqa: F401,F403 - the public metric functions
 from .metrics import __all__ as _metric_names
@@ -24,6 +25,6 @@ npv_score = negative_predictive_value_score  # noqa: F405
 
 __all__ = [
     *_metric_names, "npv_score", "confusion_state", "multilabel_state", "ConfusionState",
-    "MultilabelState", "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning",
+    "MultilabelState", "evaluate", "Evaluation", "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning",
     "exceptions", "__version__",
 ]

@@ -283,7 +283,7 @@ def cohen_kappa_score(y1, y2, *, labels=None, weights=None, sample_weight=None,
     --------
     >>> import fastmetrics as fm
     >>> round(fm.cohen_kappa_score([0, 1, 2, 2], [0, 2, 2, 2], weights="quadratic"), 4)
-    0.8
+    0.8333
     """
     _check_kappa_params(weights, replace_undefined_by)
     state = confusion_state(y1, y2, sample_weight=sample_weight, data=data,

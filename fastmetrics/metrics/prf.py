@@ -225,7 +225,8 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
     Examples
     --------
     >>> import fastmetrics as fm
-    >>> p, r, f, s = fm.precision_recall_fscore_support([0, 1, 2, 0], [0, 2, 2, 0])
+    >>> p, r, f, s = fm.precision_recall_fscore_support([0, 1, 2, 0], [0, 2, 2, 0],
+    ...                                                 zero_division=0.0)
     >>> p.tolist(), s.tolist()
     ([1.0, 0.0, 0.5], [2, 1, 1])
     """
@@ -285,7 +286,8 @@ def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary
     >>> import fastmetrics as fm
     >>> fm.precision_score([0, 1, 1, 0, 1], [0, 1, 0, 1, 1])
     0.6666666666666666
-    >>> fm.precision_score(["a", "b", "c"], ["a", "c", "c"], average="macro")
+    >>> fm.precision_score(["a", "b", "c"], ["a", "c", "c"], average="macro",
+    ...                    zero_division=0.0)
     0.5
     """
     return _component(0, "precision", y_true, y_pred, 1.0, labels, pos_label, average,

@@ -1,0 +1,20 @@
+"""Run the examples in the docstrings of the public modules: docs that cannot rot."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "fastmetrics", "fastmetrics.exceptions", "fastmetrics.states", "fastmetrics.build",
+    "fastmetrics.evaluate", "fastmetrics.datasets", "fastmetrics.metrics.confusion",
+    "fastmetrics.metrics.prf", "fastmetrics.metrics.agreement", "fastmetrics.metrics.report",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no runnable examples"
+    assert result.failed == 0
