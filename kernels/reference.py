@@ -22,9 +22,10 @@ def scan_labels(values):
     """Range and validity of numeric labels.
 
     Returns ``(lo, hi, first_nonfinite, first_nonintegral)``: the smallest and
-    largest value as int64 (over finite values for floats), and the first row
-    holding NaN/inf and the first row holding a finite non-integral value, each
-    -1 when there is none. An empty array gives ``(0, -1, -1, -1)``.
+    largest value as int64 (over finite values within the int64 range for
+    floats), and the first row holding NaN/inf and the first row holding a finite
+    value that is non-integral or outside ``[-2**63, 2**63)``, each -1 when there
+    is none. An empty array gives ``(0, -1, -1, -1)``.
     """
     values = np.asarray(values)
     n = values.shape[0]
@@ -32,8 +33,10 @@ def scan_labels(values):
         finite = np.isfinite(values)
         bad = np.flatnonzero(~finite)
         first_nonfinite = int(bad[0]) if bad.size else -1
-        fv = values[finite]
-        nonint = np.flatnonzero(finite & (values != np.trunc(np.where(finite, values, 0))))
+        in_range = finite & (values >= -2.0**63) & (values < 2.0**63)
+        fv = values[in_range]
+        nonint = np.flatnonzero(finite & ~(in_range & (values == np.trunc(
+            np.where(finite, values, 0)))))
         first_nonintegral = int(nonint[0]) if nonint.size else -1
         if fv.size == 0:
             return 0, -1, first_nonfinite, first_nonintegral
@@ -96,8 +99,9 @@ def binary_confusion_sums(y_true, y_pred, threshold=None):
 
     Returns ``(n, sum_true, sum_pred, sum_both, bits_seen, first_nonfinite)``:
     row count, number of rows with label 1, with prediction 1, with both, the
-    bitwise OR of every label and prediction value (``<= 1`` iff all values are
-    0 or 1; only labels with ``threshold``), and the first NaN/inf score row.
+    bitwise OR of every label and prediction value as an unsigned 64-bit integer
+    (``<= 1`` iff all values are 0 or 1, a negative value setting the high bits;
+    only labels with ``threshold``), and the first NaN/inf score row.
     """
     t = np.asarray(y_true).astype(np.int64)
     first_nonfinite = -1
@@ -110,6 +114,7 @@ def binary_confusion_sums(y_true, y_pred, threshold=None):
         first_nonfinite = int(bad[0]) if bad.size else -1
         p = (scores >= threshold).astype(np.int64)
         bits = int(np.bitwise_or.reduce(t)) if t.size else 0
+    bits &= (1 << 64) - 1
     return (t.size, int(t.sum()), int(p.sum()), int((t & p).sum()), bits, first_nonfinite)
 
 

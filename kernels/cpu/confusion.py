@@ -48,6 +48,18 @@ LANES = 4
 
 _NO_LOOKUP = np.zeros(1, dtype=np.int64)
 
+#: Numba's on-disk cache is keyed by source file, not by module name, and the
+#: cached code records the module it came from. Imported from a checkout under
+#: its bare name (``kernels.cpu.confusion``) this file would write cache entries
+#: that the installed package (``fastmetrics.kernels...``) then fails to load
+#: ("No module named 'kernels'"). So cache only under the package name.
+CACHE = __name__.startswith("fastmetrics.")
+
+#: ``bits`` of binary_confusion_sums are read as an unsigned 64-bit integer.
+_UINT64_MASK = (1 << 64) - 1
+
+#: Float labels must lie in [-2**63, 2**63) to be read as int64 class values.
+_TWO_63 = 2.0 ** 63
 
 
 def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
@@ -60,7 +72,7 @@ def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
     return threads
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=CACHE, nogil=True, inline="always")
 def _block_bounds(n, n_blocks, b):
     step = (n + n_blocks - 1) // n_blocks
     lo = min(b * step, n)
@@ -71,12 +83,14 @@ def _block_bounds(n, n_blocks, b):
 # scan_labels: range and validity of numeric labels
 # ----------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _scan_int_block(values, lo, hi):
     # Slice first and loop from 0: with ``range(lo, hi)`` on the parent array
     # Numba cannot prove the index non-negative and the loop does not vectorize
     # (6x slower). ``if`` compares vectorize where ``min()``/``max()`` do not.
     block = values[lo:hi]
+    if block.shape[0] == 0:  # the last threads get no row when rows are few
+        return np.int64(0), np.int64(-1)
     mn = block[0]
     mx = block[0]
     for i in range(block.shape[0]):
@@ -88,8 +102,8 @@ def _scan_int_block(values, lo, hi):
     return np.int64(mn), np.int64(mx)
 
 
-@njit(cache=True, nogil=True)
-def _scan_float_block(values, lo, hi):
+@njit(cache=CACHE, nogil=True)
+def _scan_float_loop(values, lo, hi, wide):
     mn = np.inf
     mx = -np.inf
     first_nonfinite = -1
@@ -101,18 +115,33 @@ def _scan_float_block(values, lo, hi):
             if first_nonfinite < 0:
                 first_nonfinite = lo + i
             continue
+        if wide and not -_TWO_63 <= v < _TWO_63:  # integral maybe, but not an int64
+            if first_nonintegral < 0:
+                first_nonintegral = lo + i
+            continue
         if first_nonintegral < 0 and v != np.floor(v):
             first_nonintegral = lo + i
         if v < mn:
             mn = v
         if v > mx:
             mx = v
+    return mn, mx, first_nonfinite, first_nonintegral
+
+
+@njit(cache=CACHE, nogil=True)
+def _scan_float_block(values, lo, hi):
+    # Values no int64 holds (beyond +-2**63) are rare: the first pass notices
+    # them only through its min/max (a compare per row would cost 30%), then a
+    # second pass flags them and leaves them out of the range.
+    mn, mx, first_nonfinite, first_nonintegral = _scan_float_loop(values, lo, hi, False)
+    if mn < -_TWO_63 or mx >= _TWO_63:
+        mn, mx, first_nonfinite, first_nonintegral = _scan_float_loop(values, lo, hi, True)
     if mn > mx:
         return np.int64(0), np.int64(-1), first_nonfinite, first_nonintegral
     return np.int64(mn), np.int64(mx), first_nonfinite, first_nonintegral
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _scan_parallel(values, n_blocks, is_float):
     out = np.empty((n_blocks, 4), dtype=np.int64)
     n = values.shape[0]
@@ -163,14 +192,14 @@ def scan_labels(values):
 # label_presence: which values of a known range occur
 # ----------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _presence_block(values, offset, present, lo, hi):
     block = values[lo:hi]
     for i in range(block.shape[0]):
         present[np.int64(block[i]) - offset] = True
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _presence_parallel(values, offset, present):
     n_blocks = present.shape[0]
     n = values.shape[0]
@@ -194,7 +223,7 @@ def label_presence(values, offset, size):
 # confusion_counts: the general (group, true, pred) histogram
 # ----------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _count_block(y_true, y_pred, weights, groups, true_lookup, pred_lookup, group_lookup,
                  true_offset, pred_offset, group_offset, threshold, n_classes, n_lanes,
                  counts, sums, block, lo, hi):
@@ -247,7 +276,7 @@ def _count_block(y_true, y_pred, weights, groups, true_lookup, pred_lookup, grou
     return first_nonfinite
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _count_parallel(y_true, y_pred, weights, groups, true_lookup, pred_lookup, group_lookup,
                     true_offset, pred_offset, group_offset, threshold, n_classes, n_lanes,
                     counts, sums, first_nonfinite):
@@ -298,7 +327,7 @@ def confusion_counts(y_true, y_pred, true_lookup, pred_lookup, true_offset, pred
 # binary_confusion_sums: vectorized fast path for 0/1 labels
 # ----------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _binary_block(y_true, y_pred, lo, hi):
     sum_true = np.int64(0)
     sum_pred = np.int64(0)
@@ -316,7 +345,7 @@ def _binary_block(y_true, y_pred, lo, hi):
     return sum_true, sum_pred, sum_both, bits, np.int64(0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _binary_threshold_block(y_true, y_score, threshold, lo, hi):
     sum_true = np.int64(0)
     sum_pred = np.int64(0)
@@ -337,7 +366,7 @@ def _binary_threshold_block(y_true, y_score, threshold, lo, hi):
     return sum_true, sum_pred, sum_both, bits, n_nonfinite
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _binary_parallel(y_true, y_pred, threshold, out):
     n_blocks = out.shape[0]
     n = y_true.shape[0]
@@ -372,6 +401,7 @@ def binary_confusion_sums(y_true, y_pred, threshold=None):
         _binary_parallel(y_true, y_pred, thr, out)
         st, sp, sb, _, bad = (int(x) for x in out.sum(axis=0))
         bits = int(np.bitwise_or.reduce(out[:, 3]))
+    bits &= _UINT64_MASK  # a negative value sets the sign bit: bits > 1, not < 0
     first_nonfinite = -1
     if bad:
         first_nonfinite = int(np.flatnonzero(~np.isfinite(y_pred))[0])
@@ -382,7 +412,7 @@ def binary_confusion_sums(y_true, y_pred, threshold=None):
 # multilabel_confusion_counts
 # ----------------------------------------------------------------------------
 
-@njit(cache=True, nogil=True)
+@njit(cache=CACHE, nogil=True)
 def _multilabel_block(y_true, y_pred, weights, counts, sums, row_keys, block, lo, hi):
     n_labels = y_true.shape[1]
     base = n_labels + 1
@@ -415,7 +445,7 @@ def _multilabel_block(y_true, y_pred, weights, counts, sums, row_keys, block, lo
     return first_invalid
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=CACHE, parallel=True)
 def _multilabel_parallel(y_true, y_pred, weights, counts, sums, row_keys, first_invalid):
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
