@@ -70,7 +70,12 @@ def _numeric_values(col: Column) -> np.ndarray:
         raise InputTypeError(format_message(
             col.name, f"has unsupported dtype {v.dtype}",
             fix="Pass integer, boolean, float or string labels"))
-    return v
+    return _widen(v)
+
+
+def _widen(v: np.ndarray) -> np.ndarray:
+    """float16 as float32 (exactly): Numba has no float16 arithmetic."""
+    return v.astype(np.float32) if v.dtype == np.float16 else v
 
 
 def check_label_values(col: Column, scan) -> None:
@@ -82,8 +87,10 @@ def check_label_values(col: Column, scan) -> None:
             fix="Labels must be finite: drop or impute those rows"))
     if first_nonintegral >= 0:
         value = _numeric_values(col)[first_nonintegral]
+        what = ("the non-integral value" if value != np.floor(value)
+                else "a value beyond the int64 range,")
         raise LabelError(format_message(
-            col.name, f"holds the non-integral value {value!r}; classification labels "
+            col.name, f"holds {what} {value!r}; classification labels "
                       "must be integers, booleans or strings (scikit-learn calls this "
                       "target 'continuous')", row=col.row(first_nonintegral),
             fix="If these are scores, pass threshold= to turn them into predictions"))
@@ -136,7 +143,15 @@ def encode_columns(cols):
     arrays = [_numeric_values(c) for c in cols]
     dtype = _value_dtype(cols)
     if any(a.dtype == np.uint64 and a.size and a.max() > _INT64_MAX for a in arrays):
-        return _encode_by_unique(arrays, dtype)
+        # Beyond int64: exact only as uint64, which needs every label non-negative.
+        if dtype.kind == "f" or any(a.dtype.kind == "i" and a.size and a.min() < 0
+                                    for a in arrays):
+            raise LabelError(format_message(
+                " and ".join(c.name for c in cols),
+                "mix uint64 labels above 2**63 - 1 with negative or float labels, which "
+                "have no exact common type", fix="Encode the labels as strings"))
+        return _encode_by_unique([a.astype(np.uint64, copy=False) for a in arrays],
+                                 np.dtype(np.uint64))
     lo, hi = None, None
     for c, a in zip(cols, arrays):
         scan = kernels.scan_labels(a)
@@ -185,7 +200,8 @@ def check_weights(col: Column) -> np.ndarray:
     w = col.values
     if isinstance(w, DictionaryChunk) or w.dtype.kind not in "biuf":
         raise InputTypeError(format_message(
-            col.name, f"must be numeric, got {getattr(w, 'dtype', 'strings')}"))
+            col.name, f"must be numeric, got {getattr(w, 'dtype', 'strings')}",
+            fix="Pass numbers, e.g. np.asarray(sample_weight, dtype=float)"))
     if w.dtype.kind == "b":
         w = w.view(np.uint8)
     if w.dtype.kind == "f":
@@ -199,7 +215,7 @@ def check_weights(col: Column) -> np.ndarray:
         raise InvalidInputError(format_message(
             col.name, f"contains the negative weight {w[i]!r}", row=col.row(i),
             fix="Weights must be non-negative"))
-    return w
+    return _widen(w)
 
 
 def weight_dtype(w: np.ndarray) -> np.dtype:
@@ -282,6 +298,7 @@ def count_thresholded(t: Column, scores: Column, threshold: float, w: Column | N
             scores.name, "must hold numeric scores when threshold= is given",
             fix="Pass the score or probability of the positive class"))
     thr = s.dtype.type(threshold) if s.dtype.kind == "f" else float(threshold)
+    s = _widen(s)  # after rounding the threshold to the scores' own precision
     tv = t.values
     if (weights is None and g is None and not t.is_dictionary and tv.dtype.itemsize == 1
             and tv.dtype.kind in "biu"):
@@ -332,10 +349,13 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
     for c in (t, p):
         if isinstance(c.values, DictionaryChunk) or c.values.ndim != 2:
             raise InputTypeError(format_message(
-                c.name, "must be a 2-D 0/1 indicator array for a multilabel target"))
+                c.name, "must be a 2-D 0/1 indicator array for a multilabel target",
+                fix="Pass y_true and y_pred both as (n_samples, n_labels) indicator "
+                    "arrays, or both as 1-D labels"))
         if c.values.dtype.kind not in "biuf":
             raise InputTypeError(format_message(
-                c.name, f"has unsupported dtype {c.values.dtype} for indicators"))
+                c.name, f"has unsupported dtype {c.values.dtype} for indicators",
+                fix="Pass 0/1 integers or booleans"))
     if tv.shape[1] != pv.shape[1]:
         raise InputTypeError(format_message(
             f"{t.name} and {p.name}", f"have {tv.shape[1]} and {pv.shape[1]} indicator "
@@ -344,6 +364,7 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
     wdtype = np.float64 if weights is None else weight_dtype(weights)
     tv = np.ascontiguousarray(tv.view(np.uint8) if tv.dtype.kind == "b" else tv)
     pv = np.ascontiguousarray(pv.view(np.uint8) if pv.dtype.kind == "b" else pv)
+    tv, pv = _widen(tv), _widen(pv)
     counts, sums, keys, first_invalid = kernels.multilabel_confusion_counts(
         tv, pv, weights=weights, weight_dtype=wdtype)
     if first_invalid >= 0:

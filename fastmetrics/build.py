@@ -14,8 +14,8 @@ import numpy as np
 
 from . import inputs as _inputs
 from ._encode import Column, count_multilabel, count_pair, count_thresholded
-from .exceptions import (EmptyInputError, InputTypeError, LabelError, NullsDroppedWarning,
-                         format_message)
+from .exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
+                         NullsDroppedWarning, format_message)
 from .states import ConfusionState, MultilabelState
 
 __all__ = ["confusion_state", "multilabel_state", "is_multilabel_input", "state_for"]
@@ -28,6 +28,13 @@ def _columns(batch, names, role):
 
 def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
     """Aligned batches plus the display name of each role, warning about drops."""
+    if not isinstance(drop_nulls, (bool, np.bool_)):
+        raise InvalidParameterError(format_message(
+            "drop_nulls", f"must be True or False, got {drop_nulls!r}"))
+    for role in ("y_true", "y_pred"):
+        if roles[role] is None:
+            raise InputTypeError(format_message(
+                role, "is None", fix="Pass one label per sample (or, with data=, a column name)"))
     given = {r: v for r, v in roles.items() if v is not None}
     names = {r: _inputs.describe_role(r, data is not None,
                                       v if isinstance(v, str) else None)
@@ -57,7 +64,10 @@ def is_multilabel_input(y) -> bool:
     if num_columns is not None:  # pyarrow Table / RecordBatch
         return num_columns > 1
     if isinstance(y, (list, tuple)) and y and isinstance(y[0], (list, tuple, np.ndarray)):
-        return np.ndim(y) == 2 and np.shape(y)[1] > 1
+        try:
+            return np.ndim(y) == 2 and np.shape(y)[1] > 1
+        except ValueError:  # ragged: the input layer reports it
+            return False
     return False
 
 
@@ -139,10 +149,12 @@ def _thresholded_state(batches, names, threshold, pos_label, labels) -> Confusio
     try:
         threshold = float(threshold)
     except (TypeError, ValueError):
-        raise InputTypeError(format_message(
-            "threshold", f"must be a real number, got {threshold!r}")) from None
+        raise InvalidParameterError(format_message(
+            "threshold", f"must be a real number, got {threshold!r}",
+            fix="Pass a number such as threshold=0.5")) from None
     if threshold != threshold:
-        raise InputTypeError(format_message("threshold", "is NaN", fix="Pass a number"))
+        raise InvalidParameterError(format_message(
+            "threshold", "is NaN", fix="Pass a number such as threshold=0.5"))
     acc = None
     n_dropped = 0
     for batch in batches:

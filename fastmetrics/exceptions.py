@@ -39,12 +39,22 @@ class InvalidInputError(FastMetricsError, ValueError):
     """The data passed in has a value that cannot be evaluated (NaN, bad label, ...)."""
 
 
-class InputTypeError(FastMetricsError, TypeError):
-    """An argument has a type or shape fastmetrics cannot take."""
+class InputTypeError(FastMetricsError, TypeError, ValueError):
+    """An argument has a type or shape fastmetrics cannot take.
+
+    Also a :class:`ValueError`: scikit-learn answers most of these inputs (3-D
+    arrays, complex or 2-D weights, multilabel where 1-D labels are expected,
+    indicator arrays of different widths) with ``ValueError``, others (strings
+    as weights) with ``TypeError``.
+    """
 
 
-class InvalidParameterError(FastMetricsError, ValueError):
-    """A parameter such as ``average`` or ``zero_division`` has an unknown value."""
+class InvalidParameterError(FastMetricsError, ValueError, TypeError):
+    """A parameter such as ``average`` or ``zero_division`` has an unknown value.
+
+    Also a :class:`TypeError`, as scikit-learn's own ``InvalidParameterError``
+    (raised by its parameter validation) is both.
+    """
 
 
 class NullValueError(InvalidInputError):

@@ -42,11 +42,24 @@ def _union_sorted(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
         return np.unique(b)
     if b.size == 0:
         return np.unique(a)
+    if {a.dtype.kind, b.dtype.kind} == {"i", "u"}:
+        # numpy unites int64 with uint64 as float64, rounding labels beyond 2**53:
+        # pick the integer type that holds both exactly.
+        signed, unsigned = (a, b) if a.dtype.kind == "i" else (b, a)
+        if signed.min() >= 0:
+            return np.union1d(signed.astype(np.uint64), unsigned.astype(np.uint64))
+        if unsigned.max() <= np.iinfo(np.int64).max:
+            return np.union1d(signed.astype(np.int64), unsigned.astype(np.int64))
+        raise LabelError(format_message(
+            what, "cannot merge negative labels with uint64 labels above 2**63 - 1: no "
+                  "integer type holds both", fix="Encode the labels as strings"))
     return np.union1d(a, b)
 
 
 def _positions(values: np.ndarray, universe: np.ndarray) -> np.ndarray:
     """Index of each of ``values`` in the sorted array ``universe`` (all present)."""
+    if values.dtype.kind in "iu" and universe.dtype.kind in "iu":
+        values = values.astype(universe.dtype)  # exact: every value is in universe
     return np.searchsorted(universe, values).astype(np.int64)
 
 
@@ -175,6 +188,12 @@ class ConfusionState:
         if a.weight_sums is not None or b.weight_sums is not None:
             wa = a.weight_sums if a.weight_sums is not None else a.counts
             wb = b.weight_sums if b.weight_sums is not None else b.counts
+            # A state without rows (an empty chunk) cannot know its weights' dtype:
+            # it must not turn exact int64 sums into float64.
+            if not a.counts.any():
+                wa = wa.astype(wb.dtype)
+            elif not b.counts.any():
+                wb = wb.astype(wa.dtype)
             sums = wa + wb
         return ConfusionState(classes, a.counts + b.counts, sums, groups,
                               self.n_dropped + other.n_dropped)

@@ -273,3 +273,11 @@ def test_property_multilabel(data, case):
             max(kwargs["labels"]) >= yt.shape[1]:
         return
     check(name, yt, yp, sample_weight=w, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["jaccard_score", "precision_score", "f1_score"])
+def test_samples_warning_counts_rows_not_distinct_triples(name):
+    # Three identical all-zero rows form one distinct (tp, fp, fn) triple; the
+    # warning must still say "in samples with", as it counts three rows.
+    y = np.zeros((3, 2), dtype=int)
+    check(name, y, y, average="samples")

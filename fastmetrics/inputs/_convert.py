@@ -151,8 +151,10 @@ def _check_ndim(arr: np.ndarray, label: str, is_2d: bool) -> None:
             label, f"expected {expected}, got a column vector of shape {arr.shape}",
             fix="Pass a 1-D array, e.g. y.ravel() (scikit-learn warns and ravels; fastmetrics "
                 "refuses so that a wrongly shaped input is never guessed)"))
-    raise InputTypeError(format_message(label, f"expected {expected}, got an array of shape "
-                                               f"{arr.shape}"))
+    raise InputTypeError(format_message(
+        label, f"expected {expected}, got an array of shape {arr.shape}",
+        fix="Pass one value per sample" + (" (or one row of 0/1 indicators per sample)"
+                                           if is_2d else "")))
 
 
 def _from_numpy(arr: np.ndarray, label: str, is_2d: bool, from_pandas: bool = False):
@@ -275,7 +277,10 @@ def _as_array(obj, label: str, is_2d: bool) -> np.ndarray:
             arr = np.asarray(obj, dtype=object)
     except (ValueError, TypeError) as exc:
         raise InputTypeError(format_message(
-            label, f"cannot be read as an array ({exc})")) from None
+            label, f"cannot be read as an array ({exc})",
+            fix="Pass a flat sequence with one value per sample")) from None
     if arr.dtype.kind == "O" and arr.ndim == 0:
-        raise InputTypeError(format_message(label, f"expected a 1-D array-like, got {_what(obj)}"))
+        raise InputTypeError(format_message(
+            label, f"expected a 1-D array-like, got {_what(obj)}",
+            fix="Pass a list, numpy array, Series or Arrow array with one value per sample"))
     return arr

@@ -202,7 +202,8 @@ def _open_tabular(data, plan):
         return reader.schema, (b.select(cols) for b in reader)
     raise InputTypeError(format_message(
         "data", f"expected a table, a stream of record batches, a dict of columns or a path, "
-                f"got {_what(data)}"))
+                f"got {_what(data)}",
+        fix="Pass a pyarrow Table, a pandas or polars DataFrame, a dict of arrays or a file path"))
 
 
 def _format_of(path: str) -> str | None:

@@ -71,10 +71,15 @@ def check_normalize_flag(normalize):
 
 
 def require_rows(state, name: str = "y_true") -> None:
-    """Empty input is an error, as in scikit-learn (which says so less clearly)."""
+    """Empty input is an error, as in scikit-learn (which says so less clearly).
+
+    So are weights that are all zero: every metric is then 0/0 (scikit-learn
+    1.9 refuses them in every metric too).
+    """
     if state.n_rows == 0:
         raise EmptyInputError(format_message(
             name, "is empty: no rows to evaluate", fix="Pass at least one row"))
+    weighted_total_is_zero(state)
 
 
 def require_single_label_target(state, metric: str) -> None:
@@ -100,8 +105,14 @@ def warn_prf(average, modifier, msg_start, result_size):
     warnings.warn(msg, UndefinedMetricWarning, stacklevel=4)
 
 
-def prf_divide(numerator, denominator, metric, modifier, average, warn_for, zero_division):
-    """scikit-learn's ``_prf_divide``: ratio with ``zero_division`` where 0/0."""
+def prf_divide(numerator, denominator, metric, modifier, average, warn_for, zero_division,
+               n_outputs=None):
+    """scikit-learn's ``_prf_divide``: ratio with ``zero_division`` where 0/0.
+
+    ``n_outputs`` is the number of values the warning speaks of when it is not
+    ``len(numerator)``: ``average='samples'`` holds one entry per distinct row
+    triple, but scikit-learn's message counts rows.
+    """
     mask = denominator == 0
     denominator = np.asarray(denominator, dtype=np.float64).copy()
     denominator[mask] = 1
@@ -112,7 +123,8 @@ def prf_divide(numerator, denominator, metric, modifier, average, warn_for, zero
     if not (isinstance(zero_division, str) and zero_division == "warn") \
             or metric not in warn_for:
         return result
-    warn_prf(average, modifier, f"{metric.capitalize()} is", result.shape[0])
+    warn_prf(average, modifier, f"{metric.capitalize()} is",
+             result.shape[0] if n_outputs is None else n_outputs)
     return result
 
 
@@ -146,12 +158,37 @@ def weighted_total_is_zero(state) -> None:
             fix="Give at least one row a positive weight"))
 
 
-def label_positions(labels, classes, argument="labels"):
-    """Index of each requested label among the state's classes (-1 if absent)."""
+def check_unique_labels(labels: np.ndarray, argument: str = "labels") -> None:
+    """Refuse a label listed twice (it would index two rows of one matrix)."""
+    seen = set()
+    for v in labels.tolist():
+        if v in seen:
+            raise LabelError(format_message(
+                argument, f"lists the label {v!r} more than once", fix="List each label once"))
+        seen.add(v)
+
+
+def check_multilabel_labels(labels) -> np.ndarray:
+    """``labels`` of a multilabel target: integer column indices, as an int64 array."""
+    labels = np.asarray(labels)
+    if labels.size and labels.dtype.kind not in "iu":
+        raise LabelError(format_message(
+            "labels", f"must be integer column indices for a multilabel target, got "
+                      f"{labels.tolist()[:5]}",
+            fix="Pass the positions of the indicator columns, e.g. labels=[0, 2]"))
+    return labels.astype(np.int64)
+
+
+def label_positions(labels, classes, argument="labels", *, strict=True):
+    """Index of each requested label among the state's classes (-1 if absent).
+
+    ``strict`` refuses labels of another type than the data's (strings for
+    numbers or the reverse), which scikit-learn would silently score as absent.
+    """
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise InvalidParameterError(format_message(argument, "must be a 1-D list of labels"))
-    if classes.size and labels.size and (
+    if strict and classes.size and labels.size and (
             (labels.dtype.kind in "UOS") != (classes.dtype.kind in "UOS")):
         raise LabelError(format_message(
             argument, f"holds {labels.tolist()[:5]} but the data's labels are "

@@ -16,8 +16,9 @@ import numpy as np
 from ..build import confusion_state, state_for
 from ..exceptions import InvalidParameterError, LabelError, UndefinedMetricWarning, format_message
 from ..states import MultilabelState
-from ._common import (check_normalize_flag, fill_doc, finalized_by, label_positions,
-                      require_rows, require_single_label_target, weighted_total_is_zero)
+from ._common import (check_normalize_flag, check_unique_labels, fill_doc, finalized_by,
+                      label_positions, require_rows, require_single_label_target,
+                      weighted_total_is_zero)
 from .confusion import _COMMON_PARAMS_DOC, warn_if_single_label
 
 __all__ = ["accuracy_score", "balanced_accuracy_score", "matthews_corrcoef",
@@ -217,6 +218,7 @@ def _kappa_from_state(state, *, labels=None, weights=None, replace_undefined_by=
                 "labels", "At least one label in `labels` must be present in `y1` (even "
                           "though `cohen_kappa_score` is otherwise agnostic to the order of "
                           "`y1` and `y2`)"))
+        check_unique_labels(labels)
         present = pos >= 0
         confusion = np.zeros((labels.size, labels.size), dtype=cm_all.dtype)
         confusion[np.ix_(present, present)] = cm_all[np.ix_(pos[present], pos[present])]

@@ -14,7 +14,8 @@ import numpy as np
 from ..build import confusion_state, is_multilabel_input, multilabel_state
 from ..exceptions import InvalidParameterError, LabelError, format_message
 from ..states import MultilabelState
-from ._common import fill_doc, finalized_by, label_positions, require_rows
+from ._common import (check_multilabel_labels, check_unique_labels, fill_doc, finalized_by,
+                      label_positions, require_rows)
 
 __all__ = ["confusion_matrix", "multilabel_confusion_matrix", "label_sums",
            "warn_if_single_label"]
@@ -51,6 +52,7 @@ def _confusion_matrix_from_state(state, *, labels=None, normalize=None):
         if labels.size == 0:
             raise LabelError(format_message(
                 "labels", "is empty", fix="Pass at least one label, or labels=None"))
+        check_unique_labels(labels)
         true_present = state.counts.sum(axis=(0, 2)) > 0
         if not any(p >= 0 and true_present[p] for p in pos.tolist()):
             raise LabelError(format_message(
@@ -137,19 +139,19 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     return _confusion_matrix_from_state(state, labels=labels, normalize=normalize)
 
 
-def label_sums(state, labels=None):
+def label_sums(state, labels=None, *, strict=True):
     """Per-label ``(tp, fp, fn, tn)``, as scikit-learn's ``multilabel_confusion_matrix``.
 
     For a :class:`~fastmetrics.ConfusionState`, each label is scored one-vs-rest
     over *all* rows (labels not listed still count as the other class); labels
     absent from the data give zeros. For a :class:`~fastmetrics.MultilabelState`
     ``labels`` are column indices. Arrays are int64, or weight sums when the
-    state is weighted.
+    state is weighted. ``strict``: see :func:`label_positions`.
     """
     if isinstance(state, MultilabelState):
         source = state.weight_sums if state.weighted else state.counts
         if labels is not None:
-            labels = np.asarray(labels)
+            labels = check_multilabel_labels(labels)
             if labels.size and not np.array_equal(labels, np.arange(state.n_labels)):
                 if labels.max() >= state.n_labels:
                     raise LabelError(format_message(
@@ -174,7 +176,7 @@ def label_sums(state, labels=None):
     if labels is None:
         tp, pred, true = tp_all, pred_all, true_all
     else:
-        _, pos = label_positions(labels, state.classes)
+        _, pos = label_positions(labels, state.classes, strict=strict)
         found = pos >= 0
         tp = np.zeros(pos.size, dtype=cm.dtype)
         pred = np.zeros(pos.size, dtype=cm.dtype)
@@ -227,6 +229,11 @@ def multilabel_confusion_matrix(y_true, y_pred, *, sample_weight=None, labels=No
             raise InvalidParameterError(format_message(
                 "samplewise", "Samplewise metrics are not available outside of multilabel "
                               "classification"))
+        if data is not None or drop_nulls:
+            raise InvalidParameterError(format_message(
+                "samplewise", "returns one matrix per row and needs the rows in memory, so "
+                              "it does not take data= or drop_nulls=",
+                fix="Pass the indicator arrays themselves"))
         return _samplewise_matrices(y_true, y_pred, sample_weight, labels)
     if multilabel:
         state = multilabel_state(y_true, y_pred, sample_weight=sample_weight, data=data,

@@ -18,8 +18,9 @@ import numpy as np
 from ..build import state_for
 from ..exceptions import InvalidParameterError, LabelError, format_message
 from ..states import MultilabelState
-from ._common import (AVERAGE_OPTIONS, check_average, check_zero_division, fill_doc,
-                      finalized_by, nanaverage, prf_divide, require_rows)
+from ._common import (AVERAGE_OPTIONS, check_average, check_multilabel_labels,
+                      check_zero_division, fill_doc, finalized_by, nanaverage, prf_divide,
+                      require_rows)
 from .confusion import _COMMON_PARAMS_DOC, label_sums
 
 __all__ = ["precision_recall_fscore_support", "precision_score", "recall_score",
@@ -101,7 +102,8 @@ def _samples_average(values, state: MultilabelState) -> float:
     return float(np.average(v, weights=counts))
 
 
-def _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division):
+def _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division,
+            n_outputs=None):
     beta2 = beta ** 2
     if np.isposinf(beta):
         return recall
@@ -111,7 +113,7 @@ def _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_divisio
     pred_sum = np.asarray(tp + fp, dtype=np.float64)
     denom = beta2 * true_sum + pred_sum
     return prf_divide((1 + beta2) * np.asarray(tp, dtype=np.float64), denom, "f-score",
-                      "true nor predicted", average, warn_for, zero_division)
+                      "true nor predicted", average, warn_for, zero_division, n_outputs)
 
 
 def _prfs_from_state(state, *, beta=1.0, labels=None, pos_label=1, average=None,
@@ -124,14 +126,18 @@ def _prfs_from_state(state, *, beta=1.0, labels=None, pos_label=1, average=None,
     _samples_only_for_multilabel(state, average)
     if average == "samples":
         tp, fp, fn, _ = _sample_sums(state, labels)
+        rows = state.n_rows  # the warnings speak of rows, not of distinct triples
         precision = prf_divide(tp, tp + fp, "precision", "predicted", average, warn_for,
-                               zero_division)
-        recall = prf_divide(tp, tp + fn, "recall", "true", average, warn_for, zero_division)
-        # scikit-learn warns once per metric with the number of rows.
-        f = _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division)
+                               zero_division, rows)
+        recall = prf_divide(tp, tp + fn, "recall", "true", average, warn_for, zero_division,
+                            rows)
+        f = _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division,
+                    rows)
         return (_samples_average(precision, state), _samples_average(recall, state),
                 _samples_average(f, state), None)
-    tp, fp, fn, _ = label_sums(state, labels)
+    # average='binary': labels is [pos_label], which scikit-learn scores as absent
+    # (0 and a warning) when the target has a single class of another type.
+    tp, fp, fn, _ = label_sums(state, labels, strict=average != "binary")
     pred_sum = tp + fp
     true_sum = tp + fn
     if average == "micro":
@@ -159,7 +165,7 @@ def _state(y_true, y_pred, sample_weight, threshold, pos_label, data, drop_nulls
 
 def _select_columns(y, labels):
     import scipy.sparse as sp
-    cols = np.asarray(labels, dtype=np.int64)
+    cols = check_multilabel_labels(labels)
     if sp.issparse(y):
         return y.tocsc()[:, cols]
     arr = np.asarray(y)
@@ -387,9 +393,9 @@ def _ratio_score(state, *, numerator, denominator, metric, modifier, labels, pos
     if average == "samples":
         tp, fp, fn, tn = _sample_sums(state, labels)
         value = prf_divide(numerator(tp, fp, fn, tn), denominator(tp, fp, fn, tn), metric,
-                           modifier, average, (metric,), zero_division)
+                           modifier, average, (metric,), zero_division, state.n_rows)
         return _samples_average(value, state)
-    sums = label_sums(state, labels)
+    sums = label_sums(state, labels, strict=average != "binary")
     num, den = numerator(*sums), denominator(*sums)
     if average == "micro":
         num, den = np.reshape(np.sum(num), (1,)), np.reshape(np.sum(den), (1,))
