@@ -185,10 +185,16 @@ def _encode_by_unique(arrays, dtype):
     return candidates.astype(dtype), parts
 
 
-def encode_groups(col: Column):
-    """Group candidates and ``(array, lookup, offset)`` for a ``groups`` column."""
-    candidates, [part] = encode_columns([col])
-    return candidates, part
+def encode_groups(col: Column | None):
+    """Kernel arguments for an optional ``groups`` column.
+
+    Returns ``(candidates, array, lookup, offset, n_groups)``; without groups,
+    ``(None, None, None, 0, 1)``: one implicit group.
+    """
+    if col is None:
+        return None, None, None, 0, 1
+    candidates, [(array, lookup, offset)] = encode_columns([col])
+    return candidates, array, lookup, offset, candidates.shape[0]
 
 
 # ---------------------------------------------------------------------------
@@ -235,12 +241,18 @@ def _compact(candidates, counts, sums, group_candidates):
         counts = counts[:, keep][:, :, keep]
         sums = None if sums is None else sums[:, keep][:, :, keep]
         candidates = candidates[keep]
+    return (candidates,) + _drop_empty_groups(counts, sums, group_candidates)
+
+
+def _drop_empty_groups(counts, sums, group_candidates):
+    """Drop groups that no row carries (a group's candidates come from a pass
+    over its values, but a wide range may hold values that do not occur)."""
     if group_candidates is not None:
-        gkeep = counts.sum(axis=(1, 2)) > 0
-        if not gkeep.all():
-            counts, group_candidates = counts[gkeep], group_candidates[gkeep]
-            sums = None if sums is None else sums[gkeep]
-    return candidates, counts, sums, group_candidates
+        keep = counts.sum(axis=(1, 2)) > 0
+        if not keep.all():
+            counts, group_candidates = counts[keep], group_candidates[keep]
+            sums = None if sums is None else sums[keep]
+    return counts, sums, group_candidates
 
 
 def _binary_fast_path(t: np.ndarray, p: np.ndarray):
@@ -264,11 +276,8 @@ def count_pair(t: Column, p: Column, w: Column | None, g: Column | None) -> Conf
             classes, counts, _, _ = _compact(classes, counts, None, None)
             return ConfusionState(classes, counts)
     candidates, [(ta, tl, to), (pa_, pl, po)] = encode_columns([t, p])
-    group_candidates, ga, gl, go = None, None, None, 0
-    if g is not None:
-        group_candidates, (ga, gl, go) = encode_groups(g)
+    group_candidates, ga, gl, go, n_groups = encode_groups(g)
     k = candidates.shape[0]
-    n_groups = 1 if group_candidates is None else group_candidates.shape[0]
     if k == 0:
         return ConfusionState.empty(candidates, weighted=weights is not None,
                                     group_names=group_candidates)
@@ -310,11 +319,8 @@ def count_thresholded(t: Column, scores: Column, threshold: float, w: Column | N
             keep = counts[0].sum(axis=1) > 0
             return classes[keep], counts[:, keep], None, None
     candidates, [(ta, tl, to)] = encode_columns([t])
-    group_candidates, ga, gl, go = None, None, None, 0
-    if g is not None:
-        group_candidates, (ga, gl, go) = encode_groups(g)
+    group_candidates, ga, gl, go, n_groups = encode_groups(g)
     k = candidates.shape[0]
-    n_groups = 1 if group_candidates is None else group_candidates.shape[0]
     if k == 0:
         return candidates, np.zeros((n_groups, 0, 2), np.int64), None, group_candidates
     # Two virtual predicted classes after the K true ones: below / at-or-above.
@@ -329,11 +335,7 @@ def count_thresholded(t: Column, scores: Column, threshold: float, w: Column | N
     keep = counts.sum(axis=(0, 2)) > 0
     counts = counts[:, keep]
     sums = None if sums is None else sums[:, keep]
-    if group_candidates is not None:
-        gkeep = counts.sum(axis=(1, 2)) > 0
-        counts, group_candidates = counts[gkeep], group_candidates[gkeep]
-        sums = None if sums is None else sums[gkeep]
-    return candidates[keep], counts, sums, group_candidates
+    return (candidates[keep],) + _drop_empty_groups(counts, sums, group_candidates)
 
 
 def _raise_nonfinite(scores: Column, first) -> None:
