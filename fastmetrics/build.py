@@ -16,7 +16,7 @@ from . import inputs as _inputs
 from ._encode import Column, count_multilabel, count_pair, count_thresholded
 from .exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
                          NullsDroppedWarning, format_message)
-from .states import ConfusionState, MultilabelState
+from .states import ConfusionState, MultilabelState, label_index, union_labels
 
 __all__ = ["confusion_state", "multilabel_state", "is_multilabel_input", "state_for"]
 
@@ -192,15 +192,16 @@ class _ThresholdCounts:
         self.classes, self.counts, self.sums, self.groups = classes, counts, sums, groups
 
     def merge(self, other: "_ThresholdCounts") -> "_ThresholdCounts":
-        classes = np.union1d(self.classes, other.classes)
-        groups = None if self.groups is None else np.union1d(self.groups, other.groups)
+        classes = union_labels(self.classes, other.classes, "labels")
+        groups = None if self.groups is None else union_labels(self.groups, other.groups,
+                                                               "groups")
         parts = []
         for s in (self, other):
             arrays = [s.counts] + ([] if s.sums is None else [s.sums])
-            arrays = [_spread(a, 1, np.searchsorted(classes, s.classes), classes.size)
+            arrays = [_spread(a, 1, label_index(s.classes, classes), classes.size)
                       for a in arrays]
             if groups is not None:
-                arrays = [_spread(a, 0, np.searchsorted(groups, s.groups), groups.size)
+                arrays = [_spread(a, 0, label_index(s.groups, groups), groups.size)
                           for a in arrays]
             parts.append(arrays)
         sums = None if self.sums is None else parts[0][1] + parts[1][1]

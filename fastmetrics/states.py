@@ -26,10 +26,10 @@ import numpy as np
 
 from .exceptions import LabelError, format_message
 
-__all__ = ["ConfusionState", "MultilabelState"]
+__all__ = ["ConfusionState", "MultilabelState", "union_labels", "label_index"]
 
 
-def _union_sorted(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
+def union_labels(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
     """Sorted union of two label arrays, refusing to mix strings and numbers."""
     if a.size and b.size and (a.dtype.kind in "UO") != (b.dtype.kind in "UO"):
         raise LabelError(format_message(
@@ -56,7 +56,7 @@ def _union_sorted(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
     return np.union1d(a, b)
 
 
-def _positions(values: np.ndarray, universe: np.ndarray) -> np.ndarray:
+def label_index(values: np.ndarray, universe: np.ndarray) -> np.ndarray:
     """Index of each of ``values`` in the sorted array ``universe`` (all present)."""
     if values.dtype.kind in "iu" and universe.dtype.kind in "iu":
         values = values.astype(universe.dtype)  # exact: every value is in universe
@@ -151,13 +151,13 @@ class ConfusionState:
         if np.array_equal(classes, self.classes) and same_groups:
             return self
         k = classes.shape[0]
-        pos = _positions(self.classes, classes)
+        pos = label_index(self.classes, classes)
         if group_names is None:
             g_total, gpos = self.counts.shape[0], np.arange(self.counts.shape[0])
         else:
             g_total = len(group_names)
             gpos = (np.zeros(1, dtype=np.int64) if self.group_names is None
-                    else _positions(self.group_names, np.asarray(group_names)))
+                    else label_index(self.group_names, np.asarray(group_names)))
 
         def spread(a):
             out = np.zeros((g_total, k, k), dtype=a.dtype)
@@ -178,10 +178,10 @@ class ConfusionState:
             raise LabelError(format_message(
                 "state", "cannot merge a grouped state with an ungrouped one",
                 fix="Build both with groups= or both without"))
-        classes = _union_sorted(self.classes, other.classes, "labels")
+        classes = union_labels(self.classes, other.classes, "labels")
         groups = None
         if self.group_names is not None:
-            groups = _union_sorted(self.group_names, other.group_names, "groups")
+            groups = union_labels(self.group_names, other.group_names, "groups")
         a = self.reindex(classes, groups)
         b = other.reindex(classes, groups)
         sums = None
