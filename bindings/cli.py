@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..evaluate import evaluate
-from ..exceptions import FastMetricsError
+from ..exceptions import FastMetricsError, NullValueError
 
 
 def _parse_model(spec: str) -> tuple[str, str]:
@@ -92,6 +92,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except FastMetricsError as exc:
         print(f"fastmetrics: error: {exc}", file=sys.stderr)
+        if isinstance(exc, NullValueError):
+            print("fastmetrics: on the command line, drop_nulls=True is --drop-nulls",
+                  file=sys.stderr)
         return 2
 
 

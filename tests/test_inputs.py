@@ -686,3 +686,22 @@ def test_pandas_float_nan_stays_nan_and_nullable_na_is_null():
     assert np.isnan(b.columns["y_score"][1])
     with pytest.raises(NullValueError, match="row 1"):
         list(iter_batches({"y_score": pd.Series([0.1, None], dtype="Float64")}))
+
+
+def test_csv_empty_string_label_is_a_null_not_a_class(tmp_path):
+    # Arrow reads an empty CSV field as "" by default: a missing label would
+    # silently become a class of its own. It must be a null instead.
+    import fastmetrics as fm
+    from fastmetrics.exceptions import NullValueError, NullsDroppedWarning
+    path = tmp_path / "preds.csv"
+    path.write_text("label,pred\na,a\nb,\na,b\nb,b\n")
+    with pytest.raises(NullValueError, match=r"data\['pred'\].*row 1"):
+        fm.confusion_matrix("label", "pred", data=str(path))
+    with pytest.warns(NullsDroppedWarning, match="1 row"):
+        cm = fm.confusion_matrix("label", "pred", data=str(path), drop_nulls=True)
+    np.testing.assert_array_equal(cm, [[1, 1], [0, 1]])
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    (folder / "part-0.csv").write_text(path.read_text())
+    with pytest.raises(NullValueError):
+        fm.confusion_matrix("label", "pred", data=str(folder))

@@ -268,13 +268,24 @@ def _closing(handle, batches):
         handle.close()
 
 
+def _csv_convert_options(cols=None):
+    """CSV conversion: an empty field is a missing value, for strings too.
+
+    Arrow reads an empty string field as ``""`` by default, which would make a
+    missing label a class of its own, silently. As a null it is reported (or
+    dropped with ``drop_nulls=True``) like any other.
+    """
+    import pyarrow.csv as pacsv
+    return pacsv.ConvertOptions(include_columns=cols, strings_can_be_null=True)
+
+
 def _open_csv(path: str, plan, cols):
     import pyarrow.csv as pacsv
 
     read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
     try:
         reader = pacsv.open_csv(path, read_options=read,
-                                convert_options=pacsv.ConvertOptions(include_columns=cols))
+                                convert_options=_csv_convert_options(cols))
     except (pa.ArrowInvalid, pa.ArrowKeyError):
         _check_columns(plan, pacsv.open_csv(path, read_options=read).schema.names)
         raise
@@ -306,8 +317,10 @@ def _open_directory(path: str, plan, cols):
             "data", f"directory {path!r} mixes file formats ({', '.join(sorted(files))})",
             fix="Keep one format per directory"))
     fmt, paths = next(iter(files.items()))
+    file_format = (ds.CsvFileFormat(convert_options=_csv_convert_options()) if fmt == "csv"
+                   else fmt)
     try:
-        dataset = ds.dataset(sorted(paths), format=fmt, partitioning="hive",
+        dataset = ds.dataset(sorted(paths), format=file_format, partitioning="hive",
                              partition_base_dir=path)
     except pa.ArrowException as exc:
         raise _read_error(path, fmt, exc) from exc
