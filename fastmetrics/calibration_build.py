@@ -1,0 +1,434 @@
+"""Build calibration and loss states from the caller's inputs.
+
+The same pipeline as :mod:`fastmetrics.build`: iterate aligned batches of the
+inputs, count each batch into a state with one kernel pass, merge. The
+per-batch work (class codes, probability checks, error messages) lives here
+too, next to the kernels it feeds.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from . import inputs as _inputs
+from .build import is_multilabel_input
+from ._encode import Column, check_weights, encode_columns
+from .calibration_state import CalibrationState, LossState
+from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
+                         InvalidParameterError, LabelError, NullsDroppedWarning,
+                         format_message)
+from .inputs import DictionaryChunk
+from .kernels.cpu import calibration as kernels
+from .kernels.cpu.confusion import label_presence
+from .states import label_index, union_labels
+
+__all__ = ["calibration_state", "loss_state", "check_n_bins", "check_strategy"]
+
+STRATEGIES = ("uniform", "quantile")
+
+
+# ---------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------
+
+def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
+    """Aligned batches plus the display name of each role (as build._batches)."""
+    if not isinstance(drop_nulls, (bool, np.bool_)):
+        raise InvalidParameterError(format_message(
+            "drop_nulls", f"must be True or False, got {drop_nulls!r}"))
+    required = list(roles)[:2]
+    for role in required:
+        if roles[role] is None:
+            raise InputTypeError(format_message(
+                role, "is None", fix="Pass one value per sample (or, with data=, a column "
+                                     "name)"))
+    given = {r: v for r, v in roles.items() if v is not None}
+    names = {r: _inputs.describe_role(r, data is not None,
+                                      v if isinstance(v, (str, list, tuple)) and data is not None
+                                      else None)
+             for r, v in given.items()}
+    return names, _inputs.iter_batches(given, data=data, drop_nulls=drop_nulls, two_d=two_d)
+
+
+def _column(batch, names, role):
+    values = batch.columns.get(role)
+    return None if values is None else Column(names[role], values, batch)
+
+
+def _warn_dropped(n_dropped: int) -> None:
+    if n_dropped:
+        warnings.warn(f"drop_nulls=True: dropped {n_dropped} row(s) holding nulls.",
+                      NullsDroppedWarning, stacklevel=4)
+
+
+def check_n_bins(n_bins) -> int:
+    if (not isinstance(n_bins, numbers.Integral) or isinstance(n_bins, (bool, np.bool_))
+            or n_bins < 1):
+        raise InvalidParameterError(format_message(
+            "n_bins", f"must be an integer >= 1, got {n_bins!r}",
+            fix="Pass for example n_bins=10"))
+    return int(n_bins)
+
+
+def check_strategy(strategy) -> str:
+    if not isinstance(strategy, str) or strategy not in STRATEGIES:
+        raise InvalidParameterError(format_message(
+            "strategy", f"must be 'uniform' or 'quantile', got {strategy!r}"))
+    return strategy
+
+
+def _probabilities(col: Column, *, allow_2d: bool) -> np.ndarray:
+    """The probability column as a contiguous float32/float64 array (1-D or 2-D)."""
+    v = col.values
+    if isinstance(v, DictionaryChunk) or v.dtype.kind not in "biuf":
+        raise InputTypeError(format_message(
+            col.name, f"must hold numeric probabilities, got "
+                      f"{'strings' if isinstance(v, DictionaryChunk) else v.dtype}",
+            fix="Pass predicted probabilities, e.g. predict_proba(X)[:, 1]"))
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim == 2 and not allow_2d:
+        raise InputTypeError(format_message(
+            col.name, f"is 2-D with {v.shape[1]} columns; this metric takes the "
+                      "probabilities of the positive class of a binary target",
+            fix="Pass one column, e.g. predict_proba(X)[:, 1]"))
+    if v.dtype not in (np.float32, np.float64):
+        v = v.astype(np.float64)  # as scikit-learn's check_array(dtype=[float64, float32])
+    return np.ascontiguousarray(v)
+
+
+def _raise_invalid_probability(col: Column, values: np.ndarray, first: int) -> None:
+    """Word the error for the first probability that is not in [0, 1]."""
+    if first < 0:
+        return
+    if values.ndim == 2:
+        row, j = divmod(first, values.shape[1])
+        v, where = values[row, j].item(), f" in column {j}"
+    else:
+        row, v, where = first, values[first].item(), ""
+    if not np.isfinite(v):
+        what = "NaN" if v != v else ("infinity" if v > 0 else "-infinity")
+        raise InvalidInputError(format_message(
+            col.name, f"contains {what}{where}", row=col.row(row),
+            fix="Probabilities must be finite: drop or impute those rows"))
+    raise InvalidInputError(format_message(
+        col.name, f"holds {v!r}{where}, outside [0, 1]", row=col.row(row),
+        fix="Pass probabilities (e.g. predict_proba output), not scores or logits"))
+
+
+def _weights(col: Column | None):
+    return None if col is None else np.ascontiguousarray(
+        check_weights(col).astype(np.float64, copy=False))
+
+
+def present_classes(col: Column):
+    """Classes present in a label column and a lookup to their codes.
+
+    Returns ``(classes, array, lookup, offset)``: sorted labels that occur in
+    the batch, and ``lookup[array - offset]`` giving each row's index among
+    them (candidates of the label encoding that no row carries are removed).
+    """
+    candidates, [(array, lookup, offset)] = encode_columns([col])
+    if candidates.size == 0:
+        return candidates, array, lookup, offset
+    # Numeric labels over a range of <= 2 values: the min and max occur. Wider
+    # dense ranges and dictionaries may list values that no row holds.
+    dense = lookup.size == candidates.size and np.array_equal(
+        lookup, np.arange(candidates.size))
+    if (not col.is_dictionary and candidates.size <= 2) or (
+            not dense and not col.is_dictionary):
+        return candidates, array, lookup, offset
+    raw_present = label_presence(array, np.int64(offset), lookup.size)
+    codes = np.unique(lookup[raw_present])
+    rank = np.full(candidates.size, -1, dtype=np.int64)
+    rank[codes] = np.arange(codes.size)
+    return candidates[codes], array, rank[lookup], offset
+
+
+def _first_row_of(col: Column, array, lookup, offset, code) -> int:
+    """Global row of the first row whose class code is ``code`` (error path only)."""
+    codes = lookup[np.asarray(array).astype(np.int64) - offset]
+    return col.row(int(np.flatnonzero(codes == code)[0]))
+
+
+# ---------------------------------------------------------------------------
+# calibration_state
+# ---------------------------------------------------------------------------
+
+def _binary_classes(col: Column, classes):
+    if classes.size > 2:
+        raise LabelError(format_message(
+            col.name, f"has the classes {classes.tolist()[:10]}; calibration takes a "
+                      "binary target (only binary classification is supported)",
+            fix="Binarize it, e.g. y_true == pos_label"))
+
+
+def _uniform_edges(n_bins: int) -> np.ndarray:
+    return np.linspace(0.0, 1.0, n_bins + 1)
+
+
+def _count_bins(t: Column, p: Column, w: Column | None, edges, strategy) -> CalibrationState:
+    """Calibration state of one batch over fixed edges."""
+    probs = _probabilities(p, allow_2d=False)
+    weights = _weights(w)
+    classes, array, lookup, offset = present_classes(t)
+    _binary_classes(t, classes)
+    k = max(classes.size, 1)
+    counts, psums, wsums, wpsums, first = kernels.calibration_bins(
+        array, lookup, offset, k, probs, edges[1:-1], strategy == "uniform", weights)
+    _raise_invalid_probability(p, probs, first)
+    k = classes.size
+    return CalibrationState(edges, strategy, classes, counts[:, :k], psums[:, :k],
+                            None if wsums is None else wsums[:, :k],
+                            None if wpsums is None else wpsums[:, :k])
+
+
+def calibration_state(y_true, y_prob, *, sample_weight=None, n_bins=5, strategy="uniform",
+                      data=None, drop_nulls=False) -> CalibrationState:
+    """Count a binary target's probabilities into a :class:`CalibrationState`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or column name
+        True labels, at most two classes (any label type).
+    y_prob : array-like of shape (n_samples,) or column name
+        Probabilities of the positive class, in [0, 1].
+    sample_weight : array-like of shape (n_samples,) or column name, optional
+    n_bins : int, default=5
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width bins on [0, 1] (the state merges with others of the same
+        ``n_bins``), or equal-mass bins whose edges are the percentiles
+        ``np.percentile(y_prob, linspace(0, 100, n_bins + 1))`` of all the
+        rows (exact, as scikit-learn's; all probabilities are held in memory
+        and the state does not merge).
+    data, drop_nulls
+        As for :func:`fastmetrics.confusion_state`.
+
+    Returns
+    -------
+    CalibrationState
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration_build import calibration_state
+    >>> s = calibration_state([0, 1, 1, 0], [0.1, 0.8, 0.6, 0.45], n_bins=2)
+    >>> s.edges.tolist(), s.counts.tolist()
+    ([0.0, 0.5, 1.0], [[2, 0], [0, 2]])
+    """
+    n_bins = check_n_bins(n_bins)
+    strategy = check_strategy(strategy)
+    roles = {"y_true": y_true, "y_prob": y_prob, "sample_weight": sample_weight}
+    names, batches = _batches(roles, data, drop_nulls)
+    if strategy == "quantile":
+        return _quantile_state(batches, names, n_bins)
+    edges = _uniform_edges(n_bins)
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        if batch.length == 0:
+            continue
+        part = _count_bins(_column(batch, names, "y_true"), _column(batch, names, "y_prob"),
+                           _column(batch, names, "sample_weight"), edges, strategy)
+        state = part if state is None else state.merge(part)
+    _warn_dropped(n_dropped)
+    if state is None:
+        shape = (n_bins, 0)
+        weighted = sample_weight is not None
+        state = CalibrationState(edges, strategy, np.zeros(0), np.zeros(shape, np.int64),
+                                 np.zeros(shape), np.zeros(shape) if weighted else None,
+                                 np.zeros(shape) if weighted else None)
+    if n_dropped:
+        state = CalibrationState(state.edges, state.strategy, state.classes, state.counts,
+                                 state.prob_sums, state.weight_sums,
+                                 state.weighted_prob_sums, n_dropped)
+    return state
+
+
+def _quantile_state(batches, names, n_bins) -> CalibrationState:
+    """Equal-mass bins: hold the rows, take their percentiles, then bin them."""
+    parts = []
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        if batch.length == 0:
+            continue
+        t, p = _column(batch, names, "y_true"), _column(batch, names, "y_prob")
+        probs = _probabilities(p, allow_2d=False)
+        bad = ~((probs >= 0) & (probs <= 1))
+        if bad.any():
+            _raise_invalid_probability(p, probs, int(np.flatnonzero(bad)[0]))
+        classes, array, lookup, offset = present_classes(t)
+        _binary_classes(t, classes)
+        parts.append((classes, array, lookup, offset, probs,
+                      _weights(_column(batch, names, "sample_weight"))))
+    _warn_dropped(n_dropped)
+    if not parts:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    if len(parts) == 1:  # one batch (numpy input): bin the caller's arrays as they are
+        classes, array, lookup, offset, probs, weights = parts[0]
+    else:
+        classes = parts[0][0]
+        for part in parts[1:]:
+            classes = union_labels(classes, part[0], "y_true")
+        _binary_classes(Column(names["y_true"], None, None), classes)
+        array = np.concatenate([
+            label_index(c, classes)[lookup[np.asarray(a).astype(np.int64) - o]]
+            for c, a, lookup, o, _, _ in parts])
+        lookup, offset = np.arange(classes.size, dtype=np.int64), 0
+        probs = np.concatenate([part[4] for part in parts])
+        weights = None
+        if any(part[5] is not None for part in parts):
+            weights = np.concatenate([part[5] for part in parts])
+    # np.percentile's own linear interpolation, so the edges are scikit-learn's
+    edges = np.asarray(np.percentile(probs, np.linspace(0, 1, n_bins + 1) * 100),
+                       dtype=np.float64)
+    k = classes.size
+    counts, psums, wsums, wpsums, _ = kernels.calibration_bins(
+        array, lookup, offset, k, probs, edges[1:-1], False, weights)
+    return CalibrationState(edges, "quantile", classes, counts, psums, wsums, wpsums,
+                            n_dropped)
+
+
+# ---------------------------------------------------------------------------
+# loss_state
+# ---------------------------------------------------------------------------
+
+def sorted_labels(labels) -> np.ndarray:
+    """``labels=`` as LabelBinarizer orders them: sorted and unique."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise InvalidParameterError(format_message(
+            "labels", f"must be a 1-D list of labels, got shape {labels.shape}"))
+    if labels.dtype == object:
+        labels = labels.astype(str)
+    return np.unique(labels)
+
+
+def _column_ranges(t: Column, classes, array, lookup, offset, n_columns, labels):
+    """For each present class, the probability columns it can still be."""
+    m = classes.size
+    if labels is not None:
+        if labels.size and classes.size and (
+                (labels.dtype.kind in "OUS") != (classes.dtype.kind in "OUS")):
+            raise LabelError(format_message(
+                "labels", f"holds {labels.tolist()[:5]} but {t.name} holds "
+                          f"{classes.tolist()[:5]} (strings and numbers do not mix)",
+                fix="Pass labels of the same type as y_true"))
+        index = {v: i for i, v in enumerate(labels.tolist())}
+        cols = np.array([index.get(v, -1) for v in classes.tolist()], dtype=np.int64)
+        if (cols < 0).any() or (cols >= n_columns).any():
+            c = int(np.flatnonzero((cols < 0) | (cols >= n_columns))[0])
+            if cols[c] < 0:
+                raise LabelError(format_message(
+                    t.name, f"holds {classes[c].item()!r}, which is not in labels="
+                            f"{labels.tolist()}",
+                    row=_first_row_of(t, array, lookup, offset, c),
+                    fix="List every class of y_true in labels="))
+            cols = np.minimum(cols, n_columns - 1)  # the finalizer reports the mismatch
+        return cols, cols
+    if m > n_columns:
+        raise LabelError(format_message(
+            t.name, f"has at least {m} classes ({classes.tolist()[:10]}) but y_proba has "
+                    f"{n_columns} columns",
+            fix="Give y_proba one column per class, in sorted label order, or pass labels="))
+    lo = np.arange(m, dtype=np.int64)
+    return lo, lo + (n_columns - m)
+
+
+def _count_losses(t: Column, p: Column, w: Column | None, labels, log, brier) -> LossState:
+    """Loss state of one batch."""
+    probs = _probabilities(p, allow_2d=True)
+    weights = _weights(w)
+    classes, array, lookup, offset = present_classes(t)
+    k = max(classes.size, 1)
+    if probs.ndim == 1:
+        if brier:  # pos_label may name either class: fill both columns
+            col_lo = np.zeros(k, dtype=np.int64)
+            col_hi = np.ones(k, dtype=np.int64)
+        else:  # the greater label is the positive class (LabelBinarizer)
+            col_lo, col_hi = _column_ranges(t, classes, array, lookup, offset, 2, labels)
+        counts, wsums, lsums, bsums, first = kernels.binary_loss_sums(
+            array, lookup, offset, k, probs, col_lo, col_hi, weights, log, brier)
+        n_columns = 2
+        unnormalized = False
+    else:
+        n_columns = probs.shape[1]
+        col_lo, col_hi = _column_ranges(t, classes, array, lookup, offset, n_columns, labels)
+        counts, wsums, lsums, bsums, first, unnormalized_row = kernels.multiclass_loss_sums(
+            array, lookup, offset, k, probs, col_lo, col_hi, weights, log, brier)
+        unnormalized = unnormalized_row >= 0
+    _raise_invalid_probability(p, probs, first)
+    columns = np.arange(n_columns)
+    known = (columns >= col_lo[:, None]) & (columns <= col_hi[:, None])
+    c = classes.size
+    return LossState(classes, probs.ndim == 1, counts[:c],
+                     None if wsums is None else wsums[:c],
+                     None if lsums is None else lsums[:c],
+                     None if bsums is None else bsums[:c], known, unnormalized)
+
+
+def loss_state(y_true, y_proba, *, sample_weight=None, labels=None, log=True, brier=True,
+               data=None, drop_nulls=False) -> LossState:
+    """Sum the log loss and Brier terms of probabilistic predictions into a :class:`LossState`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or column name
+        True labels (any label type).
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes), or column name(s)
+        Probabilities of the positive class (1-D), or of each class in sorted
+        label order (2-D). With ``data=``, a list of column names makes the
+        2-D array.
+    sample_weight : array-like of shape (n_samples,) or column name, optional
+    labels : array-like, optional
+        All the classes, when ``y_true`` may not show every column's class:
+        column ``j`` of 2-D probabilities is ``sorted(labels)[j]``.
+    log, brier : bool, default=True
+        Which sums to keep (each costs a little time per row).
+    data, drop_nulls
+        As for :func:`fastmetrics.confusion_state`.
+
+    Returns
+    -------
+    LossState
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration_build import loss_state
+    >>> s = loss_state(["a", "b", "c"], [[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
+    >>> s.classes.tolist(), s.counts.tolist()
+    (['a', 'b', 'c'], [1, 1, 1])
+    """
+    for flag, value in (("log", log), ("brier", brier)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise InvalidParameterError(format_message(
+                flag, f"must be True or False, got {value!r}"))
+    sorted_ = None if labels is None else sorted_labels(labels)
+    roles = {"y_true": y_true, "y_proba": y_proba, "sample_weight": sample_weight}
+    if data is None and is_multilabel_input(y_true):
+        raise InputTypeError(format_message(
+            "y_true", "is a 2-D indicator array; these losses take one label per row",
+            fix="Pass 1-D labels (e.g. y.argmax(axis=1) for one-hot rows)"))
+    names, batches = _batches(roles, data, drop_nulls, two_d=frozenset({"y_proba"}))
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        if batch.length == 0:
+            continue
+        part = _count_losses(_column(batch, names, "y_true"), _column(batch, names, "y_proba"),
+                             _column(batch, names, "sample_weight"), sorted_, bool(log),
+                             bool(brier))
+        state = part if state is None else state.merge(part)
+    _warn_dropped(n_dropped)
+    if state is None:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    if n_dropped:
+        state = LossState(state.classes, state.one_d, state.counts, state.weight_sums,
+                          state.log_sums, state.brier_sums, state.known, state.unnormalized,
+                          n_dropped)
+    return state

@@ -1,0 +1,240 @@
+"""Mergeable states of the calibration and probabilistic-loss metrics.
+
+* :class:`CalibrationState`: per (probability bin, true class) row counts and
+  sums of the predicted probability (and of weights). Calibration curves,
+  reliability diagrams and expected / maximum calibration errors are functions
+  of it. With equal-width bins (``strategy="uniform"``) the edges are fixed in
+  advance, so states of chunks merge by addition. Equal-mass bins
+  (``strategy="quantile"``) take their edges from the quantiles of all the
+  probabilities: such a state is exact for the rows it was built from, but
+  cannot be merged with another one (its edges would not be the quantiles of
+  the union).
+* :class:`LossState`: per (true class, probability column) sums of the log
+  loss and of the Brier term, plus rows and weight per class. Which column
+  belongs to which class is only known once every chunk is seen (a chunk may
+  lack a class), so the sums are kept per (class, column) for every column a
+  class can still take, and ``known`` says which cells were accumulated.
+  States merge by addition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .exceptions import InputTypeError, LabelError, format_message
+from .states import label_index, union_labels
+
+__all__ = ["CalibrationState", "LossState"]
+
+
+def _spread_rows(a, positions, size, fill=0):
+    """``a`` laid out on rows ``positions`` of a ``size``-row array filled with ``fill``."""
+    if a is None:
+        return None
+    out = np.full((size,) + a.shape[1:], fill, dtype=a.dtype)
+    out[positions] = a
+    return out
+
+
+def _spread_columns(a, positions, size):
+    """``a`` (B, C) laid out on columns ``positions`` of a (B, size) zero array."""
+    if a is None:
+        return None
+    out = np.zeros((a.shape[0], size), dtype=a.dtype)
+    out[:, positions] = a
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationState:
+    """Per (probability bin, class) sums of a binary target's probabilities.
+
+    A row with probability ``p`` falls in bin ``searchsorted(edges[1:-1], p)``:
+    bins are closed on the right (``(e_b, e_b+1]``, the first one also holds
+    0), exactly as in :func:`sklearn.calibration.calibration_curve`.
+
+    Parameters
+    ----------
+    edges : ndarray of float64, shape (B + 1,)
+        Bin edges, ``edges[0] == 0`` and ``edges[-1] == 1`` for equal-width
+        bins, the 0th and 100th percentile of the probabilities for
+        ``strategy="quantile"``.
+    strategy : {"uniform", "quantile"}
+        How the edges were chosen; only ``"uniform"`` states merge.
+    classes : ndarray of shape (C,)
+        The ``y_true`` labels seen, sorted (at most two).
+    counts : ndarray of int64, shape (B, C)
+        Rows of each class in each bin.
+    prob_sums : ndarray of float64, shape (B, C)
+        Sums of the predicted probability.
+    weight_sums, weighted_prob_sums : ndarray of float64, shape (B, C), optional
+        Sums of ``sample_weight`` and of ``sample_weight * p``; ``None``
+        without weights.
+    n_dropped : int
+        Rows dropped because of nulls.
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration_build import calibration_state
+    >>> a = calibration_state([0, 1, 1], [0.1, 0.8, 0.9], n_bins=2)
+    >>> b = calibration_state([0, 0], [0.3, 0.6], n_bins=2)
+    >>> a.merge(b).counts.tolist()
+    [[2, 0], [1, 2]]
+    """
+
+    edges: np.ndarray
+    strategy: str
+    classes: np.ndarray
+    counts: np.ndarray
+    prob_sums: np.ndarray
+    weight_sums: np.ndarray | None = None
+    weighted_prob_sums: np.ndarray | None = None
+    n_dropped: int = 0
+
+    @property
+    def n_bins(self) -> int:
+        return int(self.counts.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def weighted(self) -> bool:
+        return self.weight_sums is not None
+
+    def amounts(self):
+        """Per (bin, class) mass and probability mass: weighted if the state is."""
+        if self.weighted:
+            return self.weight_sums, self.weighted_prob_sums
+        return self.counts.astype(np.float64), self.prob_sums
+
+    def merge(self, other: "CalibrationState") -> "CalibrationState":
+        """Combine the states of two disjoint sets of rows over the same bins.
+
+        Rows counted without weights count with weight 1 when merged into a
+        weighted state.
+        """
+        if "quantile" in (self.strategy, other.strategy) or not np.array_equal(
+                self.edges, other.edges):
+            raise InputTypeError(format_message(
+                "state", "cannot merge calibration states with different bin edges "
+                         f"({self.strategy} with {self.n_bins} bins and {other.strategy} "
+                         f"with {other.n_bins} bins)",
+                fix="Equal-mass (quantile) edges depend on all the rows: build one state "
+                    "over all of them, or use strategy='uniform' with the same n_bins "
+                    "for states that merge"))
+        classes = union_labels(self.classes, other.classes, "y_true")
+        parts = []
+        for s in (self, other):
+            pos, k = label_index(s.classes, classes), classes.size
+            mass, pmass = (s.amounts() if self.weighted or other.weighted else (None, None))
+            parts.append([_spread_columns(a, pos, k) for a in
+                          (s.counts, s.prob_sums, mass, pmass)])
+        a, b = parts
+        summed = [None if x is None else x + y for x, y in zip(a, b)]
+        return CalibrationState(self.edges, self.strategy, classes, *summed,
+                                n_dropped=self.n_dropped + other.n_dropped)
+
+
+@dataclass(frozen=True, eq=False)
+class LossState:
+    """Per (true class, probability column) sums of the log loss and Brier terms.
+
+    For the rows of class ``classes[c]``, ``log_sums[c, j]`` adds
+    ``-log(clip(P[i, j], eps, 1 - eps))`` (``eps`` the machine epsilon of
+    the probabilities' dtype, as scikit-learn clips) and ``brier_sums[c, j]``
+    adds ``sum_m (delta_mj - P[i, m]) ** 2``, each times the row's weight: the
+    row's loss if its class is column ``j``. For 1-D probabilities of the
+    positive class the columns are ``[1 - p, p]``.
+
+    Parameters
+    ----------
+    classes : ndarray of shape (C,)
+        The ``y_true`` labels seen, sorted.
+    one_d : bool
+        Whether the probabilities were 1-D (of the positive class).
+    counts : ndarray of int64, shape (C,)
+    weight_sums : ndarray of float64, shape (C,), optional
+    log_sums, brier_sums : ndarray of float64, shape (C, K), optional
+        ``None`` when the state was built without that loss.
+    known : ndarray of bool, shape (C, K)
+        Cells that were accumulated for every row of their class; a finalizer
+        only ever reads known cells.
+    unnormalized : bool
+        Some row of 2-D probabilities does not sum to one (``numpy.isclose``
+        with ``rtol=sqrt(eps)``), which scikit-learn warns about.
+    n_dropped : int
+        Rows dropped because of nulls.
+    """
+
+    classes: np.ndarray
+    one_d: bool
+    counts: np.ndarray
+    weight_sums: np.ndarray | None
+    log_sums: np.ndarray | None
+    brier_sums: np.ndarray | None
+    known: np.ndarray
+    unnormalized: bool = False
+    n_dropped: int = 0
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.known.shape[1])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def weighted(self) -> bool:
+        return self.weight_sums is not None
+
+    def total_weight(self) -> float:
+        source = self.weight_sums if self.weighted else self.counts
+        return float(source.sum())
+
+    def merge(self, other: "LossState") -> "LossState":
+        """Combine the states of two disjoint sets of rows."""
+        if self.one_d != other.one_d or self.n_columns != other.n_columns:
+            def shape(s):
+                return "1-D" if s.one_d else f"{s.n_columns} columns"
+            raise InputTypeError(format_message(
+                "y_proba", f"has {shape(self)} in one part and {shape(other)} in another",
+                fix="Give every chunk the same probability columns"))
+        classes = union_labels(self.classes, other.classes, "y_true")
+        k = classes.size
+        laid = []
+        for s in (self, other):
+            pos = label_index(s.classes, classes)
+            weights = (s.weight_sums if s.weighted else s.counts.astype(np.float64)) \
+                if self.weighted or other.weighted else None
+            laid.append([_spread_rows(s.counts, pos, k), _spread_rows(weights, pos, k),
+                         _spread_rows(s.log_sums, pos, k), _spread_rows(s.brier_sums, pos, k),
+                         _spread_rows(s.known, pos, k, fill=True)])
+        a, b = laid
+        add = [None if x is None or y is None else x + y for x, y in zip(a[:4], b[:4])]
+        return LossState(classes, self.one_d, *add, a[4] & b[4],
+                         self.unnormalized or other.unnormalized,
+                         self.n_dropped + other.n_dropped)
+
+    def column_sums(self, which: str, columns) -> float:
+        """Sum of ``which`` ("log" or "brier") over classes, class ``c`` read at
+        column ``columns[c]``."""
+        sums = self.log_sums if which == "log" else self.brier_sums
+        if sums is None:
+            raise LabelError(format_message(
+                "state", f"was built without the {which} loss sums",
+                fix=f"Build it with {which}=True"))
+        columns = np.asarray(columns, dtype=np.int64)
+        rows = np.arange(self.classes.size)
+        if not self.known[rows, columns].all():
+            c = int(np.flatnonzero(~self.known[rows, columns])[0])
+            raise LabelError(format_message(
+                "state", f"holds no sums for class {self.classes[c]!r} in probability "
+                         f"column {int(columns[c])}: it was built for another assignment "
+                         "of classes to columns",
+                fix="Build the state with the same labels= as the metric"))
+        return float(sums[rows, columns].sum())
