@@ -11,12 +11,14 @@ inputs, built on small mergeable states (see :class:`ConfusionState`).
 """
 
 from . import exceptions
-from .build import confusion_state, multilabel_state
+from .build import confusion_state, multilabel_state, score_state
+from .calibration_build import calibration_state, loss_state
+from .calibration_state import CalibrationState, LossState
 from .evaluate import Evaluation, evaluate
 from .exceptions import (FastMetricsError, NullsDroppedWarning, UndefinedMetricWarning)
 from .metrics import *  # noqa: F401,F403 - the public metric functions
 from .metrics import __all__ as _metric_names
-from .states import ConfusionState, MultilabelState
+from .states import ConfusionState, MultilabelState, ScoreState
 
 __version__ = "0.1.0"
 
@@ -24,7 +26,10 @@ __version__ = "0.1.0"
 npv_score = negative_predictive_value_score  # noqa: F405
 
 __all__ = [
-    *_metric_names, "npv_score", "confusion_state", "multilabel_state", "ConfusionState",
-    "MultilabelState", "evaluate", "Evaluation", "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning",
-    "exceptions", "__version__",
+    *_metric_names, "npv_score",
+    "confusion_state", "multilabel_state", "score_state", "calibration_state", "loss_state",
+    "ConfusionState", "MultilabelState", "ScoreState", "CalibrationState", "LossState",
+    "evaluate", "Evaluation",
+    "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning", "exceptions",
+    "__version__",
 ]

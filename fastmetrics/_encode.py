@@ -26,7 +26,7 @@ import numpy as np
 from .inputs import DictionaryChunk
 from .exceptions import InputTypeError, InvalidInputError, LabelError, format_message
 from .kernels.cpu import confusion as kernels
-from .states import ConfusionState, MultilabelState
+from .states import ConfusionState, MultilabelState, ScoreState
 
 #: Numeric label ranges up to this size are counted directly over the range.
 DENSE_RANGE = 256
@@ -394,3 +394,51 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
         key_sums = np.rint(key_sums).astype(np.int64)
     return MultilabelState(counts, sums, uniq.astype(np.int64),
                            key_counts.astype(np.int64), key_sums)
+
+
+def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
+    """Distinct-score table of one batch of (y_true, y_score[, weight])."""
+    from .kernels.cpu import ranking
+
+    weights = None if w is None else check_weights(w).astype(np.float64, copy=False)
+    s = scores.values
+    if isinstance(s, DictionaryChunk) or s.dtype.kind not in "biuf":
+        raise InputTypeError(format_message(
+            scores.name, "must hold numeric scores",
+            fix="Pass probabilities, scores or decision values"))
+    score_dtype = s.dtype
+    if s.dtype.kind != "f":
+        s = s.astype(np.float64)  # exact for integers up to 2**53
+    s = _widen(s)
+    n_bad, first_bad = ranking.count_nonfinite(s)
+    if n_bad:
+        raise InvalidInputError(format_message(
+            scores.name, "contains NaN or infinity", row=scores.row(first_bad),
+            fix="Scores must be finite: drop or impute those rows"))
+    candidates, [(array, lookup, offset)] = encode_columns([t])
+    if candidates.size > DENSE_RANGE:  # past the dense range every candidate occurs
+        raise LabelError(format_message(
+            t.name, f"has {candidates.size} classes; exact curves take a binary target",
+            fix="Binarize it, e.g. y_true == pos_label"))
+    codes = kernels.label_codes(array, lookup, offset)
+    if candidates.size > 2:
+        # A dense range may hold values no row carries (labels {3, 5} give the
+        # candidates 3, 4, 5): keep the present ones and renumber them 0, 1.
+        present = np.bincount(codes, minlength=candidates.size) > 0
+        if present.sum() > 2:
+            raise LabelError(format_message(
+                t.name, f"has {int(present.sum())} classes; exact curves take a binary "
+                        "target", fix="Binarize it, e.g. y_true == pos_label"))
+        codes = (np.cumsum(present) - 1).astype(np.uint8)[codes]
+        candidates = candidates[present]
+    thresholds, pos, neg, pos_w, neg_w = ranking.distinct_score_table(s, codes, weights)
+    # Thresholds are shown in the scores' own dtype, as scikit-learn does.
+    thresholds = thresholds.astype(score_dtype, copy=False)
+    # One row per candidate class (code 0: neg, code 1: pos); drop absent ones.
+    counts = np.stack([neg, pos])[:candidates.size]
+    sums = None if weights is None else np.stack([neg_w, pos_w])[:candidates.size]
+    keep = counts.any(axis=1)
+    if not keep.all():
+        counts, candidates = counts[keep], candidates[keep]
+        sums = None if sums is None else sums[keep]
+    return ScoreState(thresholds, counts, sums, candidates)

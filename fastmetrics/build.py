@@ -13,12 +13,13 @@ import warnings
 import numpy as np
 
 from . import inputs as _inputs
-from ._encode import Column, count_multilabel, count_pair, count_thresholded
+from ._encode import Column, count_multilabel, count_pair, count_scores, count_thresholded
 from .exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
                          NullsDroppedWarning, format_message)
-from .states import ConfusionState, MultilabelState, label_index, union_labels
+from .states import ConfusionState, MultilabelState, ScoreState, label_index, union_labels
 
-__all__ = ["confusion_state", "multilabel_state", "is_multilabel_input", "state_for"]
+__all__ = ["confusion_state", "multilabel_state", "score_state", "is_multilabel_input",
+           "state_for"]
 
 
 def _columns(batch, names, role):
@@ -31,7 +32,7 @@ def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
     if not isinstance(drop_nulls, (bool, np.bool_)):
         raise InvalidParameterError(format_message(
             "drop_nulls", f"must be True or False, got {drop_nulls!r}"))
-    for role in ("y_true", "y_pred"):
+    for role in list(roles)[:2]:  # y_true and y_pred / y_score are required
         if roles[role] is None:
             raise InputTypeError(format_message(
                 role, "is None", fix="Pass one label per sample (or, with data=, a column name)"))
@@ -327,3 +328,51 @@ def state_for(y_true, y_pred, *, sample_weight=None, threshold=None, pos_label=1
                                 drop_nulls=drop_nulls)
     return confusion_state(y_true, y_pred, sample_weight=sample_weight, threshold=threshold,
                            pos_label=pos_label, data=data, drop_nulls=drop_nulls)
+
+
+def score_state(y_true, y_score, *, sample_weight=None, data=None,
+                drop_nulls=False) -> ScoreState:
+    """Sort a binary target's scores once into a mergeable :class:`ScoreState`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or column name
+        True labels, at most two classes (any label type).
+    y_score : array-like of shape (n_samples,) or column name
+        Scores, probabilities or decision values; higher means more positive.
+    sample_weight : array-like of shape (n_samples,) or column name, optional
+    data, drop_nulls
+        As for :func:`confusion_state`.
+
+    Returns
+    -------
+    ScoreState
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> s = fm.score_state([0, 1, 1, 0], [0.1, 0.8, 0.8, 0.3])
+    >>> s.thresholds.tolist(), s.class_counts.tolist()
+    ([0.8, 0.3, 0.1], [[0, 1, 1], [2, 0, 0]])
+    """
+    roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
+    for role in ("y_true", "y_score"):
+        if is_multilabel_input(roles[role]) and data is None:
+            raise InputTypeError(format_message(
+                role, "is 2-D; this function takes one binary problem (1-D labels and "
+                      "scores)", fix="Pass one column of scores"))
+    given, names, batches = _batches(roles, data, drop_nulls)
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        part = count_scores(_columns(batch, names, "y_true"), _columns(batch, names, "y_score"),
+                            _columns(batch, names, "sample_weight"))
+        state = part if state is None else state.merge(part)
+    _warn_dropped(n_dropped)
+    if state is None:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    if n_dropped:
+        state = ScoreState(state.thresholds, state.class_counts, state.class_weights,
+                           state.classes, n_dropped)
+    return state

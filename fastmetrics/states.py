@@ -26,7 +26,7 @@ import numpy as np
 
 from .exceptions import LabelError, format_message
 
-__all__ = ["ConfusionState", "MultilabelState", "union_labels", "label_index"]
+__all__ = ["ConfusionState", "MultilabelState", "ScoreState", "union_labels", "label_index"]
 
 
 def union_labels(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
@@ -307,3 +307,67 @@ class MultilabelState:
             sums = (sa + sb).astype(dtype)
         return MultilabelState(self.counts + other.counts, sums, uniq, counts, wsums,
                                self.n_dropped + other.n_dropped)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreState:
+    """Distinct scores with per-class row counts: the state of exact curves.
+
+    Every threshold-swept curve and ranking metric of a binary target (PR, ROC
+    and DET curves, ROC AUC, average precision) is a function of this table,
+    so it is built in one sort and merged by a sorted merge.
+
+    Parameters
+    ----------
+    thresholds : ndarray of shape (U,)
+        The distinct scores, strictly descending (``-0.0`` and ``0.0`` are one
+        score, as for scikit-learn).
+    class_counts : ndarray of int64, shape (K, U)
+        Rows of each ``y_true`` class at each score (one contiguous row per
+        class, so a class's column of the curve is a view).
+    class_weights : ndarray of float64, shape (K, U), optional
+        Sums of ``sample_weight`` per score and class.
+    classes : ndarray of shape (K,)
+        The ``y_true`` labels, sorted.
+    n_dropped : int
+        Rows dropped because of nulls.
+    """
+
+    thresholds: np.ndarray
+    class_counts: np.ndarray
+    class_weights: np.ndarray | None
+    classes: np.ndarray
+    n_dropped: int = 0
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.class_counts.sum())
+
+    @property
+    def weighted(self) -> bool:
+        return self.class_weights is not None
+
+    def merge(self, other: "ScoreState") -> "ScoreState":
+        """Combine the states of two disjoint sets of rows (a sorted merge)."""
+        classes = union_labels(self.classes, other.classes, "labels")
+        thresholds = np.concatenate([self.thresholds, other.thresholds])
+        # Distinct scores, descending. np.unique treats -0.0 and 0.0 as one value.
+        ascending, inverse = np.unique(thresholds, return_inverse=True)
+        merged_thresholds = ascending[::-1].copy()
+        rows_of = ascending.size - 1 - inverse.ravel()
+        if merged_thresholds.dtype.kind == "f":
+            merged_thresholds[merged_thresholds == 0] = 0.0  # one sign for the zero group
+        out_counts = np.zeros((classes.size, ascending.size), dtype=np.int64)
+        out_weights = (np.zeros((classes.size, ascending.size)) if self.weighted
+                       or other.weighted else None)
+        offset = 0
+        for s in (self, other):
+            rows = rows_of[offset:offset + s.thresholds.size]
+            offset += s.thresholds.size
+            cols = label_index(s.classes, classes)
+            np.add.at(out_counts, (cols[:, None], rows[None, :]), s.class_counts)
+            if out_weights is not None:
+                w = s.class_weights if s.weighted else s.class_counts.astype(np.float64)
+                np.add.at(out_weights, (cols[:, None], rows[None, :]), w)
+        return ScoreState(merged_thresholds, out_counts, out_weights, classes,
+                          self.n_dropped + other.n_dropped)

@@ -11,6 +11,11 @@ from .confusion import confusion_matrix, multilabel_confusion_matrix
 from .prf import (f1_score, fbeta_score, jaccard_score, negative_predictive_value_score,
                   precision_recall_fscore_support, precision_score, recall_score,
                   specificity_score)
+from .calibration import (ReliabilityDiagram, calibration_curve, expected_calibration_error,
+                          maximum_calibration_error, reliability_diagram)
+from .curves import (average_precision_score, det_curve, precision_recall_curve, roc_auc_score,
+                     roc_curve)
+from .losses import brier_score_loss, log_loss
 from .report import classification_report
 
 __all__ = [
@@ -19,4 +24,8 @@ __all__ = [
     "jaccard_score", "matthews_corrcoef", "multilabel_confusion_matrix",
     "negative_predictive_value_score", "precision_recall_fscore_support", "precision_score",
     "recall_score", "specificity_score", "zero_one_loss",
+    "precision_recall_curve", "roc_curve", "det_curve", "roc_auc_score",
+    "average_precision_score", "calibration_curve", "expected_calibration_error",
+    "maximum_calibration_error", "reliability_diagram", "ReliabilityDiagram", "log_loss",
+    "brier_score_loss",
 ]

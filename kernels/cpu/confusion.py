@@ -34,6 +34,7 @@ __all__ = [
     "confusion_counts",
     "binary_confusion_sums",
     "multilabel_confusion_counts",
+    "label_codes",
 ]
 
 #: Below this many rows a kernel runs on one thread: starting the thread pool
@@ -475,3 +476,39 @@ def multilabel_confusion_counts(y_true, y_pred, weights=None, weight_dtype=np.fl
         first_invalid = _first_found(found)
     total_sums = None if sums is None else sums.sum(axis=0)
     return counts.sum(axis=0), total_sums, row_keys, first_invalid
+
+
+# ----------------------------------------------------------------------------
+# label_codes: class code per row, for kernels that take codes directly
+# ----------------------------------------------------------------------------
+
+@njit(cache=CACHE, nogil=True)
+def _codes_block(values, lookup, offset, out, lo, hi):
+    block = values[lo:hi]
+    dest = out[lo:hi]
+    for i in range(block.shape[0]):
+        dest[i] = lookup[np.uint64(np.int64(block[i]) - offset)]
+
+
+@njit(cache=CACHE, parallel=True)
+def _codes_parallel(values, lookup, offset, out, n_blocks):
+    n = values.shape[0]
+    for b in prange(n_blocks):
+        lo, hi = _block_bounds(n, n_blocks, b)
+        _codes_block(values, lookup, offset, out, lo, hi)
+
+
+def label_codes(values, lookup, offset):
+    """uint8 class code of each row: ``lookup[values - offset]`` (at most 256 classes).
+
+    One byte per row instead of an int64 temporary: the sort kernels carry the
+    code next to each score.
+    """
+    out = np.empty(values.shape[0], dtype=np.uint8)
+    lookup = lookup.astype(np.uint8)
+    n_blocks = _n_blocks(values.shape[0])
+    if n_blocks == 1:
+        _codes_block(values, lookup, np.int64(offset), out, 0, values.shape[0])
+    else:
+        _codes_parallel(values, lookup, np.int64(offset), out, n_blocks)
+    return out
