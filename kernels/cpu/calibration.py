@@ -33,11 +33,11 @@ are int64 and every sum float64, also for float32 probabilities (the clip to
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from .confusion import _block_bounds, _first_found
+from ._blocks import CACHE, block_bounds, n_blocks
+from .confusion import _first_found
 
 __all__ = ["calibration_bins", "binary_loss_sums", "multiclass_loss_sums"]
 
@@ -48,18 +48,10 @@ PARALLEL_MIN_ROWS = 1 << 17
 #: Partial tables of all threads together may use at most this many bytes.
 PARALLEL_TABLE_BUDGET = 1 << 28
 
-#: See kernels/cpu/confusion.py: cache only under the package's own name.
-CACHE = __name__.startswith("fastmetrics.")
-
 
 def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
-    """How many contiguous row blocks (one per thread) to split ``n_rows`` into."""
-    threads = numba.get_num_threads()
-    if threads < 2 or n_rows < PARALLEL_MIN_ROWS:
-        return 1
-    if table_bytes * threads > PARALLEL_TABLE_BUDGET:
-        return 1
-    return threads
+    # The module's constants are read at call time: tests lower them.
+    return n_blocks(n_rows, PARALLEL_MIN_ROWS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
 # ----------------------------------------------------------------------------
@@ -126,7 +118,7 @@ def _bins_parallel(y_true, lookup, offset, y_prob, inner, uniform, weights, n_cl
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         found[b] = _bins_block(y_true, lookup, offset, y_prob, inner, uniform, weights,
                                n_classes, counts, prob_sums, weight_sums, wprob_sums, b,
                                lo, hi)
@@ -227,7 +219,7 @@ def _binary_loss_parallel(y_true, lookup, offset, y_prob, col_lo, col_hi, weight
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         found[b] = _binary_loss_block(y_true, lookup, offset, y_prob, col_lo, col_hi, weights,
                                       eps, one, counts, wsums, log_sums, brier_sums, b, lo, hi)
 
@@ -326,7 +318,7 @@ def _multiclass_loss_parallel(y_true, lookup, offset, y_proba, col_lo, col_hi, w
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         r = _multiclass_loss_block(y_true, lookup, offset, y_proba, col_lo, col_hi, weights,
                                    eps, one, rtol, counts, wsums, log_sums, brier_sums, b,
                                    lo, hi)

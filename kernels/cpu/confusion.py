@@ -24,9 +24,10 @@ Performance notes, measured on the 2-core Zen 4 development machine:
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
+
+from ._blocks import CACHE, block_bounds, n_blocks
 
 __all__ = [
     "scan_labels",
@@ -49,13 +50,6 @@ LANES = 4
 
 _NO_LOOKUP = np.zeros(1, dtype=np.int64)
 
-#: Numba's on-disk cache is keyed by source file, not by module name, and the
-#: cached code records the module it came from. Imported from a checkout under
-#: its bare name (``kernels.cpu.confusion``) this file would write cache entries
-#: that the installed package (``fastmetrics.kernels...``) then fails to load
-#: ("No module named 'kernels'"). So cache only under the package name.
-CACHE = __name__.startswith("fastmetrics.")
-
 #: ``bits`` of binary_confusion_sums are read as an unsigned 64-bit integer.
 _UINT64_MASK = (1 << 64) - 1
 
@@ -64,20 +58,8 @@ _TWO_63 = 2.0 ** 63
 
 
 def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
-    """How many contiguous row blocks (one per thread) to split ``n_rows`` into."""
-    threads = numba.get_num_threads()
-    if threads < 2 or n_rows < PARALLEL_MIN_ROWS:
-        return 1
-    if table_bytes * threads > PARALLEL_TABLE_BUDGET:
-        return 1
-    return threads
-
-
-@njit(cache=CACHE, nogil=True, inline="always")
-def _block_bounds(n, n_blocks, b):
-    step = (n + n_blocks - 1) // n_blocks
-    lo = min(b * step, n)
-    return lo, min(lo + step, n)
+    # The module's constants are read at call time: tests lower them.
+    return n_blocks(n_rows, PARALLEL_MIN_ROWS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
 # ----------------------------------------------------------------------------
@@ -147,7 +129,7 @@ def _scan_parallel(values, n_blocks, is_float):
     out = np.empty((n_blocks, 4), dtype=np.int64)
     n = values.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         if is_float:
             r = _scan_float_block(values, lo, hi)
             out[b, 0] = r[0]
@@ -205,7 +187,7 @@ def _presence_parallel(values, offset, present):
     n_blocks = present.shape[0]
     n = values.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         _presence_block(values, offset, present[b], lo, hi)
 
 
@@ -284,7 +266,7 @@ def _count_parallel(y_true, y_pred, weights, groups, true_lookup, pred_lookup, g
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         first_nonfinite[b] = _count_block(
             y_true, y_pred, weights, groups, true_lookup, pred_lookup, group_lookup,
             true_offset, pred_offset, group_offset, threshold, n_classes, n_lanes,
@@ -372,7 +354,7 @@ def _binary_parallel(y_true, y_pred, threshold, out):
     n_blocks = out.shape[0]
     n = y_true.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         if threshold is None:
             r = _binary_block(y_true, y_pred, lo, hi)
         else:
@@ -451,7 +433,7 @@ def _multilabel_parallel(y_true, y_pred, weights, counts, sums, row_keys, first_
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         first_invalid[b] = _multilabel_block(y_true, y_pred, weights, counts, sums,
                                              row_keys, b, lo, hi)
 
@@ -494,7 +476,7 @@ def _codes_block(values, lookup, offset, out, lo, hi):
 def _codes_parallel(values, lookup, offset, out, n_blocks):
     n = values.shape[0]
     for b in prange(n_blocks):
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         _codes_block(values, lookup, offset, out, lo, hi)
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._blocks import CACHE
+
 __all__ = ["roc_auc_from_counts", "average_precision_from_counts", "pr_curve_from_counts",
            "roc_curve_from_counts"]
-
-#: See kernels/cpu/confusion.py: cache only under the package name.
-CACHE = __name__.startswith("fastmetrics.")
 
 
 @njit(cache=CACHE, nogil=True)

@@ -65,9 +65,10 @@ from __future__ import annotations
 
 import ctypes
 
-import numba
 import numpy as np
 from numba import njit, prange
+
+from ._blocks import CACHE, block_bounds, n_blocks
 
 __all__ = [
     "score_keys",
@@ -106,13 +107,6 @@ HASH_INITIAL_SLOTS = 1 << 16
 DIGIT_BITS = 8
 RADIX = 1 << DIGIT_BITS
 
-#: Numba's on-disk cache is keyed by source file, not by module name, and the
-#: cached code records the module it came from. Imported from a checkout under
-#: its bare name (``kernels.cpu.ranking``) this file would write cache entries
-#: that the installed package (``fastmetrics.kernels...``) then fails to load
-#: ("No module named 'kernels'"). So cache only under the package name.
-CACHE = __name__.startswith("fastmetrics.")
-
 # Compile time: every distinct argument-type signature of a kernel is one more
 # compilation (about 0.5 s each; a user's first-ever call waits for them, and
 # so does a test run on a cold cache). So the ``prange`` loops cast their index
@@ -131,20 +125,8 @@ _NO_WEIGHTS = np.zeros(0, dtype=np.float64)
 
 
 def _n_blocks(n_rows: int, min_rows: int | None = None) -> int:
-    """How many contiguous row blocks (one per thread) to split ``n_rows`` into."""
-    threads = numba.get_num_threads()
-    if min_rows is None:
-        min_rows = PARALLEL_MIN_ROWS  # read at call time: tests lower it
-    if threads < 2 or n_rows < min_rows:
-        return 1
-    return threads
-
-
-@njit(cache=CACHE, nogil=True, inline="always")
-def _block_bounds(n, n_blocks, b):
-    step = (n + n_blocks - 1) // n_blocks
-    lo = min(b * step, n)
-    return lo, min(lo + step, n)
+    # PARALLEL_MIN_ROWS is read at call time: tests lower it.
+    return n_blocks(n_rows, PARALLEL_MIN_ROWS if min_rows is None else min_rows)
 
 
 # ----------------------------------------------------------------------------
@@ -185,7 +167,7 @@ def _score_keys_parallel(bits, out, sign_shift, low_mask, n_blocks):
     n = bits.shape[0]
     for bb in prange(n_blocks):
         b = np.int64(bb)
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         _score_keys_block(bits, out, sign_shift, low_mask, lo, hi)
 
 
@@ -244,7 +226,7 @@ def _nonfinite_parallel(scores, n_blocks):
     out = np.full((n_blocks, 2), -1, dtype=np.int64)
     for bb in prange(n_blocks):
         b = np.int64(bb)
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         out[b, 0] = _nonfinite_block(scores, lo, hi)
         if out[b, 0] > 0:
             out[b, 1] = _first_nonfinite(scores, lo, hi)
@@ -361,7 +343,7 @@ def _scatter_block(src, dst, psrc, pdst, shift, offsets, lo, hi):
 @njit(cache=CACHE, nogil=True, inline="always")
 def _segment_parts(n, n_neg, n_blocks, b):
     """Rows of block ``b`` that are negatives' keys, and those that are positives'."""
-    lo, hi = _block_bounds(n, n_blocks, b)
+    lo, hi = block_bounds(n, n_blocks, b)
     return lo, min(hi, n_neg), max(lo, n_neg), hi
 
 
@@ -418,7 +400,7 @@ def _first_pass(bits, labels, weights, keys, wkeys, sign_shift, low_mask, hist, 
     flat_hist = hist.reshape(n_blocks, 2 * RADIX)
     for bb in prange(n_blocks):
         b = np.int64(bb)
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         _first_hist_block(bits, labels, sign_shift, low_mask, flat_hist[b], varying[b], lo, hi)
     n_neg = 0
     for b in range(n_blocks):
@@ -431,7 +413,7 @@ def _first_pass(bits, labels, weights, keys, wkeys, sign_shift, low_mask, hist, 
     flat_offsets = offsets.reshape(n_blocks, 2 * RADIX)
     for bb in prange(n_blocks):
         b = np.int64(bb)
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         _first_scatter_block(bits, labels, weights, keys, wkeys, sign_shift, low_mask,
                              flat_offsets[b], lo, hi)
 
@@ -793,7 +775,7 @@ def _hash_count_parallel(bits, labels, weights, sign_shift, low_mask, table, sum
     n_blocks = table.shape[0]
     for bb in prange(n_blocks):
         b = np.int64(bb)
-        lo, hi = _block_bounds(n, n_blocks, b)
+        lo, hi = block_bounds(n, n_blocks, b)
         _hash_count_block(bits, labels, weights, sign_shift, low_mask, table[b], sums[b],
                           max_distinct, state[b], lo, hi)
 
