@@ -34,11 +34,15 @@ def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
             "drop_nulls", f"must be True or False, got {drop_nulls!r}"))
     for role in list(roles)[:2]:  # y_true and y_pred / y_score are required
         if roles[role] is None:
+            what = "label" if role in ("y_true", "y_pred") else "value"
             raise InputTypeError(format_message(
-                role, "is None", fix="Pass one label per sample (or, with data=, a column name)"))
+                role, "is None", fix=f"Pass one {what} per sample (or, with data=, a "
+                                     "column name)"))
     given = {r: v for r, v in roles.items() if v is not None}
+    # With data=, a role is named by its column, or by its list of columns (2-D roles).
     names = {r: _inputs.describe_role(r, data is not None,
-                                      v if isinstance(v, str) else None)
+                                      v if isinstance(v, (str, list, tuple)) and data is not None
+                                      else None)
              for r, v in given.items()}
     return given, names, _inputs.iter_batches(given, data=data, drop_nulls=drop_nulls,
                                               two_d=two_d)

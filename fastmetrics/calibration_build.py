@@ -9,17 +9,14 @@ too, next to the kernels it feeds.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 
-from . import inputs as _inputs
-from .build import is_multilabel_input
+from .build import _batches, _columns, _warn_dropped, is_multilabel_input
 from ._encode import Column, check_weights, encode_columns
 from .calibration_state import CalibrationState, LossState
 from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
-                         InvalidParameterError, LabelError, NullsDroppedWarning,
-                         format_message)
+                         InvalidParameterError, LabelError, format_message)
 from .inputs import DictionaryChunk
 from .kernels.cpu import calibration as kernels
 from .kernels.cpu.confusion import label_presence
@@ -33,36 +30,6 @@ STRATEGIES = ("uniform", "quantile")
 # ---------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------
-
-def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
-    """Aligned batches plus the display name of each role (as build._batches)."""
-    if not isinstance(drop_nulls, (bool, np.bool_)):
-        raise InvalidParameterError(format_message(
-            "drop_nulls", f"must be True or False, got {drop_nulls!r}"))
-    required = list(roles)[:2]
-    for role in required:
-        if roles[role] is None:
-            raise InputTypeError(format_message(
-                role, "is None", fix="Pass one value per sample (or, with data=, a column "
-                                     "name)"))
-    given = {r: v for r, v in roles.items() if v is not None}
-    names = {r: _inputs.describe_role(r, data is not None,
-                                      v if isinstance(v, (str, list, tuple)) and data is not None
-                                      else None)
-             for r, v in given.items()}
-    return names, _inputs.iter_batches(given, data=data, drop_nulls=drop_nulls, two_d=two_d)
-
-
-def _column(batch, names, role):
-    values = batch.columns.get(role)
-    return None if values is None else Column(names[role], values, batch)
-
-
-def _warn_dropped(n_dropped: int) -> None:
-    if n_dropped:
-        warnings.warn(f"drop_nulls=True: dropped {n_dropped} row(s) holding nulls.",
-                      NullsDroppedWarning, stacklevel=4)
-
 
 def check_n_bins(n_bins) -> int:
     if (not isinstance(n_bins, numbers.Integral) or isinstance(n_bins, (bool, np.bool_))
@@ -221,7 +188,7 @@ def calibration_state(y_true, y_prob, *, sample_weight=None, n_bins=5, strategy=
     n_bins = check_n_bins(n_bins)
     strategy = check_strategy(strategy)
     roles = {"y_true": y_true, "y_prob": y_prob, "sample_weight": sample_weight}
-    names, batches = _batches(roles, data, drop_nulls)
+    _, names, batches = _batches(roles, data, drop_nulls)
     if strategy == "quantile":
         return _quantile_state(batches, names, n_bins)
     edges = _uniform_edges(n_bins)
@@ -231,8 +198,8 @@ def calibration_state(y_true, y_prob, *, sample_weight=None, n_bins=5, strategy=
         n_dropped += batch.n_dropped
         if batch.length == 0:
             continue
-        part = _count_bins(_column(batch, names, "y_true"), _column(batch, names, "y_prob"),
-                           _column(batch, names, "sample_weight"), edges, strategy)
+        part = _count_bins(_columns(batch, names, "y_true"), _columns(batch, names, "y_prob"),
+                           _columns(batch, names, "sample_weight"), edges, strategy)
         state = part if state is None else state.merge(part)
     _warn_dropped(n_dropped)
     if state is None:
@@ -256,7 +223,7 @@ def _quantile_state(batches, names, n_bins) -> CalibrationState:
         n_dropped += batch.n_dropped
         if batch.length == 0:
             continue
-        t, p = _column(batch, names, "y_true"), _column(batch, names, "y_prob")
+        t, p = _columns(batch, names, "y_true"), _columns(batch, names, "y_prob")
         probs = _probabilities(p, allow_2d=False)
         bad = ~((probs >= 0) & (probs <= 1))
         if bad.any():
@@ -264,7 +231,7 @@ def _quantile_state(batches, names, n_bins) -> CalibrationState:
         classes, array, lookup, offset = present_classes(t)
         _binary_classes(t, classes)
         parts.append((classes, array, lookup, offset, probs,
-                      _weights(_column(batch, names, "sample_weight"))))
+                      _weights(_columns(batch, names, "sample_weight"))))
     _warn_dropped(n_dropped)
     if not parts:
         raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
@@ -413,15 +380,15 @@ def loss_state(y_true, y_proba, *, sample_weight=None, labels=None, log=True, br
         raise InputTypeError(format_message(
             "y_true", "is a 2-D indicator array; these losses take one label per row",
             fix="Pass 1-D labels (e.g. y.argmax(axis=1) for one-hot rows)"))
-    names, batches = _batches(roles, data, drop_nulls, two_d=frozenset({"y_proba"}))
+    _, names, batches = _batches(roles, data, drop_nulls, two_d=frozenset({"y_proba"}))
     state = None
     n_dropped = 0
     for batch in batches:
         n_dropped += batch.n_dropped
         if batch.length == 0:
             continue
-        part = _count_losses(_column(batch, names, "y_true"), _column(batch, names, "y_proba"),
-                             _column(batch, names, "sample_weight"), sorted_, bool(log),
+        part = _count_losses(_columns(batch, names, "y_true"), _columns(batch, names, "y_proba"),
+                             _columns(batch, names, "sample_weight"), sorted_, bool(log),
                              bool(brier))
         state = part if state is None else state.merge(part)
     _warn_dropped(n_dropped)
