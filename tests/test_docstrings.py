@@ -9,7 +9,7 @@ MODULES = [
     "fastmetrics", "fastmetrics.exceptions", "fastmetrics.states", "fastmetrics.build",
     "fastmetrics.evaluate", "fastmetrics.datasets", "fastmetrics.metrics.confusion",
     "fastmetrics.metrics.prf", "fastmetrics.metrics.agreement", "fastmetrics.metrics.report",
-    "fastmetrics.metrics.curves", "fastmetrics.calibration_state", "fastmetrics.calibration_build",
+    "fastmetrics.metrics.curves", "fastmetrics.metrics.ranking", "fastmetrics.calibration_state", "fastmetrics.calibration_build",
     "fastmetrics.metrics.calibration", "fastmetrics.metrics.losses",
 ]
 

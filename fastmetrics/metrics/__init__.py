@@ -13,8 +13,8 @@ from .prf import (f1_score, fbeta_score, jaccard_score, negative_predictive_valu
                   specificity_score)
 from .calibration import (ReliabilityDiagram, calibration_curve, expected_calibration_error,
                           maximum_calibration_error, reliability_diagram)
-from .curves import (average_precision_score, det_curve, precision_recall_curve, roc_auc_score,
-                     roc_curve)
+from .curves import det_curve, precision_recall_curve, roc_curve
+from .ranking import average_precision_score, roc_auc_score
 from .losses import brier_score_loss, log_loss
 from .report import classification_report
 
