@@ -396,8 +396,14 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
                            key_counts.astype(np.int64), key_sums)
 
 
-def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
-    """Distinct-score table of one batch of (y_true, y_score[, weight])."""
+def _binary_scores(t: Column, scores: Column, w: Column | None):
+    """Checked inputs of a binary ranking problem, one batch.
+
+    Returns ``(scores, score_dtype, codes, candidates, weights)``: finite
+    float32/float64 scores, the scores' own dtype, uint8 class codes (0 or
+    1) indexing ``candidates`` (the sorted labels, at most two) and float64
+    weights or None.
+    """
     from .kernels.cpu import ranking
 
     weights = None if w is None else check_weights(w).astype(np.float64, copy=False)
@@ -420,7 +426,11 @@ def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
         raise LabelError(format_message(
             t.name, f"has {candidates.size} classes; exact curves take a binary target",
             fix="Binarize it, e.g. y_true == pos_label"))
-    codes = kernels.label_codes(array, lookup, offset)
+    if (candidates.size <= 2 and array.dtype.itemsize == 1 and array.dtype.kind in "biu"
+            and offset == 0 and np.array_equal(lookup, np.arange(lookup.size))):
+        codes = array.view(np.uint8)  # 0/1 labels in one byte are their own codes
+    else:
+        codes = kernels.label_codes(array, lookup, offset)
     if candidates.size > 2:
         # A dense range may hold values no row carries (labels {3, 5} give the
         # candidates 3, 4, 5): keep the present ones and renumber them 0, 1.
@@ -431,14 +441,36 @@ def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
                         "target", fix="Binarize it, e.g. y_true == pos_label"))
         codes = (np.cumsum(present) - 1).astype(np.uint8)[codes]
         candidates = candidates[present]
-    thresholds, pos, neg, pos_w, neg_w = ranking.distinct_score_table(s, codes, weights)
+    return s, score_dtype, codes, candidates, weights
+
+
+def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
+    """Distinct-score table of one batch of (y_true, y_score[, weight])."""
+    from .kernels.cpu import ranking
+
+    s, score_dtype, codes, candidates, weights = _binary_scores(t, scores, w)
+    thresholds, counts, pos_w, neg_w = ranking.distinct_score_counts(s, codes, weights)
     # Thresholds are shown in the scores' own dtype, as scikit-learn does.
     thresholds = thresholds.astype(score_dtype, copy=False)
     # One row per candidate class (code 0: neg, code 1: pos); drop absent ones.
-    counts = np.stack([neg, pos])[:candidates.size]
+    counts = counts[:candidates.size]
     sums = None if weights is None else np.stack([neg_w, pos_w])[:candidates.size]
     keep = counts.any(axis=1)
     if not keep.all():
         counts, candidates = counts[keep], candidates[keep]
         sums = None if sums is None else sums[keep]
     return ScoreState(thresholds, counts, sums, candidates)
+
+
+def score_areas(t: Column, scores: Column):
+    """ROC AUC and AP sums of one unweighted batch, without the score table.
+
+    Returns ``(candidates, twice_area, n_by_code, ap_sum)``, see
+    ``kernels.cpu.ranking.distinct_score_areas``; ``n_by_code`` is the rows
+    of code 0 and code 1 (the larger label is code 1).
+    """
+    from .kernels.cpu import ranking
+
+    s, _, codes, candidates, _ = _binary_scores(t, scores, None)
+    twice_area, n_pos, n_neg, ap_sum = ranking.distinct_score_areas(s, codes)
+    return candidates, twice_area, (n_neg, n_pos), ap_sum

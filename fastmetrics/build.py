@@ -8,12 +8,15 @@ call them (or merge their results) directly.
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import inputs as _inputs
-from ._encode import Column, count_multilabel, count_pair, count_scores, count_thresholded
+from ._encode import (Column, count_multilabel, count_pair, count_scores, count_thresholded,
+                      score_areas)
 from .exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
                          NullsDroppedWarning, format_message)
 from .states import ConfusionState, MultilabelState, ScoreState, label_index, union_labels
@@ -366,6 +369,11 @@ def score_state(y_true, y_score, *, sample_weight=None, data=None,
                 role, "is 2-D; this function takes one binary problem (1-D labels and "
                       "scores)", fix="Pass one column of scores"))
     given, names, batches = _batches(roles, data, drop_nulls)
+    return _merged_score_state(batches, names)
+
+
+def _merged_score_state(batches, names) -> ScoreState:
+    """Count each batch into a ScoreState and merge them (warning of dropped rows)."""
     state = None
     n_dropped = 0
     for batch in batches:
@@ -380,3 +388,56 @@ def score_state(y_true, y_score, *, sample_weight=None, data=None,
         state = ScoreState(state.thresholds, state.class_counts, state.class_weights,
                            state.classes, n_dropped)
     return state
+
+
+@dataclass(frozen=True)
+class BinaryAreas:
+    """ROC AUC and average-precision sums of an unweighted binary target.
+
+    What :func:`binary_areas` gives when the rows arrive in one batch: the
+    sums of ``kernels.cpu.ranking.distinct_score_areas`` without any table of
+    distinct scores, so that ``roc_auc_score`` and
+    ``average_precision_score`` need no more memory than the sort's keys.
+    ``classes`` are the labels present (code 1 is the larger).
+    """
+
+    classes: np.ndarray
+    twice_area: int
+    n_neg: int
+    n_pos: int
+    ap_sum: float
+    n_dropped: int = 0
+
+    @property
+    def roc_auc(self) -> float:
+        return float(self.twice_area) / (2.0 * float(self.n_pos) * float(self.n_neg))
+
+    @property
+    def average_precision(self) -> float:
+        return max(0.0, self.ap_sum / self.n_pos)
+
+
+def binary_areas(y_true, y_score, *, data=None, drop_nulls=False):
+    """:class:`BinaryAreas` of an unweighted binary target, or its ScoreState.
+
+    One batch (numpy arrays, a single Arrow chunk) and both classes present:
+    the areas straight from the sort. Otherwise (several batches to merge, or
+    one class, where the metrics warn): the :class:`ScoreState`, exactly as
+    :func:`score_state` builds it.
+    """
+    roles = {"y_true": y_true, "y_score": y_score, "sample_weight": None}
+    for role in ("y_true", "y_score"):
+        if is_multilabel_input(roles[role]) and data is None:
+            return score_state(y_true, y_score, data=data, drop_nulls=drop_nulls)
+    given, names, batches = _batches(roles, data, drop_nulls)
+    batches = iter(batches)
+    first = next(batches, None)
+    second = next(batches, None) if first is not None else None
+    if first is not None and second is None:
+        classes, twice, (n_neg, n_pos), ap_sum = score_areas(
+            _columns(first, names, "y_true"), _columns(first, names, "y_score"))
+        if n_pos > 0 and n_neg > 0:
+            _warn_dropped(first.n_dropped)
+            return BinaryAreas(classes, twice, n_neg, n_pos, ap_sum, first.n_dropped)
+    read = [b for b in (first, second) if b is not None]
+    return _merged_score_state(itertools.chain(read, batches), names)

@@ -69,11 +69,14 @@ import numpy as np
 from numba import njit, prange
 
 from ._blocks import CACHE, block_bounds, n_blocks
+from .curves import _ap_sum, _roc_area
 
 __all__ = [
     "score_keys",
     "count_nonfinite",
     "distinct_score_table",
+    "distinct_score_counts",
+    "distinct_score_areas",
     "merge_score_tables",
 ]
 
@@ -588,12 +591,11 @@ def _move_down(a, src, dst, count):
         ctypes.memmove(a.ctypes.data + dst * size, a.ctypes.data + src * size, count * size)
 
 
-def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
-    """The distinct-score table by LSD radix sort (see the module docstring).
+def _radix_sorted(bits, labels, weights, sign_shift, low_mask, kdt):
+    """Sort the keys: negatives' in ``keys[:n_neg]``, positives' in ``keys[n_neg:]``.
 
-    One code path for any number of row blocks: Numba's parallel functions
-    run a single block inline at a cost of about 2 us per call, and compiling
-    separate one-thread twins doubled the first-ever compile time.
+    Returns ``(keys, wkeys, scratch, wscratch, n_neg, n_blocks)``; the scratch
+    buffers are free (and their pages touched) once this returns.
     """
     n = bits.shape[0]
     n_blocks = _n_blocks(n)
@@ -626,6 +628,20 @@ def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
                        hist, offsets):
             keys, scratch = scratch, keys
             wkeys, wscratch = wscratch, wkeys
+    return keys, wkeys, scratch, wscratch, n_neg, n_blocks
+
+
+def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
+    """The distinct-score table by LSD radix sort (see the module docstring).
+
+    One code path for any number of row blocks: Numba's parallel functions
+    run a single block inline at a cost of about 2 us per call, and compiling
+    separate one-thread twins doubled the first-ever compile time.
+    """
+    n = bits.shape[0]
+    weighted = weights.shape[0] != 0
+    keys, wkeys, scratch, wscratch, n_neg, n_blocks = _radix_sorted(
+        bits, labels, weights, sign_shift, low_mask, kdt)
     # Merge both segments into the table, in parallel parts. A part knows only
     # a bound of its size (the keys it merges), so the outputs are as long as
     # the keys and pairs of parts write towards each other from a common edge:
@@ -634,9 +650,11 @@ def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
     # already touched: the thresholds (and positive weight sums) go there.
     # Fresh pages cost more than the sort itself on a VM that hands freed
     # memory back to its host.
+    # Both count rows live in one (2, n) buffer (negatives' row first), so the
+    # caller gets its (2, U) class-count table as a view, without a copy.
     recycled = [True, False, False, True, False]
-    out = [scratch, np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
-           _NO_WEIGHTS, _NO_WEIGHTS]
+    counts = np.empty((2, n), dtype=np.int64)
+    out = [scratch, counts[1], counts[0], _NO_WEIGHTS, _NO_WEIGHTS]
     if weighted:
         out[3] = wscratch
         out[4] = np.empty(n, dtype=np.float64)
@@ -655,7 +673,7 @@ def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
             _move_down(a, s_lo, hi, s_hi - s_lo)
         hi += s_hi - s_lo
     for k, a in enumerate(out):
-        if recycled[k] or lo == 0:
+        if recycled[k] or (lo == 0 and a.base is None):
             if lo > 0:
                 _move_down(a, lo, 0, hi - lo)
             a.resize(hi - lo, refcheck=False)  # shrinks in place, no copy
@@ -663,7 +681,7 @@ def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
             out[k] = a[lo:hi]  # the pages below lo were never touched
     if not weighted:
         out += [None, None]
-    return tuple(out)
+    return out[0], counts[:, lo:hi], out[3], out[4]
 
 
 # ----------------------------------------------------------------------------
@@ -799,14 +817,14 @@ def _hash_collect(table, sums, state, weighted, sign_shift, low_mask, kdt):
     keys = keys[order]
     start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     counts = np.add.reduceat(np.concatenate(counts)[order], start, axis=0)
-    neg, pos = (np.ascontiguousarray(c) for c in counts.T)
+    counts = np.ascontiguousarray(counts.T)  # (2, U): negatives, positives
     neg_w = pos_w = None
     if weighted:
         wsums = np.add.reduceat(np.concatenate(wsums)[order], start, axis=0)
         neg_w, pos_w = (np.ascontiguousarray(c) for c in wsums.T)
     keys = keys[start]
     bits = keys ^ (((keys >> np.uint64(sign_shift)) - np.uint64(1)) & np.uint64(low_mask))
-    return bits.astype(kdt), pos, neg, pos_w, neg_w  # _key_bits, vectorized
+    return bits.astype(kdt), counts, pos_w, neg_w  # _key_bits, vectorized
 
 
 def _hash_table(bits, labels, weights, sign_shift, low_mask, kdt):
@@ -845,31 +863,128 @@ def distinct_score_table(scores, labels, weights=None):
     is float32 or float64 without NaN, ``labels`` uint8/bool/int8 (nonzero =
     positive), ``weights`` None or float64.
     """
+    thresholds, counts, pos_w, neg_w = distinct_score_counts(scores, labels, weights)
+    return thresholds, counts[1], counts[0], pos_w, neg_w
+
+
+def _prepared(scores, labels, weights):
     scores = np.ascontiguousarray(scores)
     labels = np.ascontiguousarray(labels)
     if labels.dtype != np.uint8:
         labels = labels.view(np.uint8) if labels.dtype.itemsize == 1 else (
             labels != 0).view(np.uint8)
-    kdt = _key_dtype(scores.dtype)
-    n = scores.shape[0]
-    if n == 0:
-        return (np.zeros(0, dtype=scores.dtype), np.zeros(0, dtype=np.int64),
-                np.zeros(0, dtype=np.int64),
-                None if weights is None else np.zeros(0, dtype=np.float64),
-                None if weights is None else np.zeros(0, dtype=np.float64))
     weights = (_NO_WEIGHTS if weights is None
                else np.ascontiguousarray(weights, dtype=np.float64))
     sign_shift, low_mask = _key_params(scores.dtype)
-    bits = scores.view(kdt)
+    kdt = _key_dtype(scores.dtype)
+    return scores, scores.view(kdt), labels, weights, sign_shift, low_mask, kdt
+
+
+def distinct_score_counts(scores, labels, weights=None):
+    """``distinct_score_table`` with the counts as one (2, U) table.
+
+    Returns ``(thresholds, counts, pos_w, neg_w)``: ``counts[0]`` holds the
+    negatives and ``counts[1]`` the positives per distinct score (rows of one
+    buffer, so a caller keeping both needs no copy).
+    """
+    scores, bits, labels, weights, sign_shift, low_mask, kdt = _prepared(
+        scores, labels, weights)
+    n = scores.shape[0]
+    if n == 0:
+        empty = None if weights is _NO_WEIGHTS else np.zeros(0, dtype=np.float64)
+        return (np.zeros(0, dtype=scores.dtype), np.zeros((2, 0), dtype=np.int64),
+                empty, empty)
     table = None
     if n >= HASH_MIN_ROWS:
         table = _hash_table(bits, labels, weights, sign_shift, low_mask, kdt)
     if table is None:
         table = _radix_table(bits, labels, weights, sign_shift, low_mask, kdt)
-    out_bits, pos, neg, pos_w, neg_w = table
+    out_bits, counts, pos_w, neg_w = table
     thresholds = out_bits.view(scores.dtype)
     _fix_zero_sign(thresholds, scores)
-    return thresholds, pos, neg, pos_w, neg_w
+    return thresholds, counts, pos_w, neg_w
+
+
+# ----------------------------------------------------------------------------
+# distinct_score_areas: ROC AUC and average precision without the table
+# ----------------------------------------------------------------------------
+
+@njit(cache=CACHE, nogil=True)
+def _areas_part(keys, n_neg, i, i_end, j, j_end):
+    """Twice the ROC area and the AP sum (times the positives) of one merge part.
+
+    Walks the sorted negatives ``keys[i:i_end]`` and positives ``keys[j:j_end]``
+    in key order (descending score), one group of equal keys at a time, with
+    the counts of all earlier parts as the starting point: the area terms are
+    exact integers, the AP terms ``pos * tps / (tps + fps)``.
+    """
+    tps = np.int64(j - n_neg)
+    fps = np.int64(i)
+    twice_area = np.int64(0)
+    ap = 0.0
+    while i < i_end or j < j_end:
+        if j == j_end or (i < i_end and keys[i] <= keys[j]):
+            k = keys[i]
+        else:
+            k = keys[j]
+        q = np.int64(0)
+        while i < i_end and keys[i] == k:
+            i += 1
+            q += 1
+        p = np.int64(0)
+        while j < j_end and keys[j] == k:
+            j += 1
+            p += 1
+        twice_area += q * (2 * tps + p)
+        tps += p
+        fps += q
+        if p != 0:
+            ap += p * (tps / (tps + fps))
+    return twice_area, ap
+
+
+@njit(cache=CACHE, parallel=True)
+def _areas_parallel(keys, n_neg, twice_areas, aps):
+    n_parts = twice_areas.shape[0]
+    parts = _merge_parts(keys, n_neg, n_parts)
+    for tt in prange(n_parts):
+        t = np.int64(tt)
+        twice_areas[t], aps[t] = _areas_part(keys, np.int64(n_neg), parts[t, 0], parts[t, 1],
+                                             parts[t, 2], parts[t, 3])
+
+
+def distinct_score_areas(scores, labels):
+    """ROC AUC and average precision of unweighted rows, without building the table.
+
+    Returns ``(twice_area, n_pos, n_neg, ap_sum)``: the ROC AUC is
+    ``twice_area / (2 n_pos n_neg)`` and the average precision
+    ``ap_sum / n_pos`` (both need ``n_pos > 0``; the AUC also ``n_neg > 0``).
+    Sorting as ``distinct_score_table`` does, but merging the two sorted halves
+    straight into the two sums: no table of distinct scores (24 bytes each) is
+    written, so the peak memory is the keys and their scratch buffer, 2x the
+    scores.
+    """
+    scores, bits, labels, weights, sign_shift, low_mask, kdt = _prepared(scores, labels, None)
+    n = scores.shape[0]
+    table = None
+    if n >= HASH_MIN_ROWS:
+        table = _hash_table(bits, labels, weights, sign_shift, low_mask, kdt)
+    if table is not None or n == 0:
+        if table is None:
+            counts = np.zeros((2, 0), dtype=np.int64)
+        else:
+            counts = table[1]
+        pos, neg = counts[1], counts[0]
+        n_pos = int(pos.sum())
+        ap = float(_ap_sum(pos, neg, 1.0)) if n_pos else 0.0
+        return int(_roc_area(pos, neg)), n_pos, int(neg.sum()), ap
+    keys, _, scratch, _, n_neg, n_blocks = _radix_sorted(bits, labels, weights, sign_shift,
+                                                          low_mask, kdt)
+    del scratch
+    twice_areas = np.zeros(n_blocks, dtype=np.int64)
+    aps = np.zeros(n_blocks, dtype=np.float64)
+    _areas_parallel(keys, n_neg, twice_areas, aps)
+    return int(twice_areas.sum()), n - n_neg, n_neg, float(aps.sum())
 
 
 @njit(cache=CACHE, nogil=True)
