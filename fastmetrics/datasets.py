@@ -36,6 +36,7 @@ import pyarrow as pa
 __all__ = [
     "CLASS_NAMES",
     "CLASS_PRIORS",
+    "PROBA_CLASSES",
     "GROUP_NAMES",
     "GROUP_SHARES",
     "make_demo_predictions",
@@ -44,6 +45,8 @@ __all__ = [
 
 #: Queue names, most frequent first; "fraud" is the rare positive class.
 CLASS_NAMES = ("billing", "technical", "account", "shipping", "fraud")
+#: Order of the columns of the ``*_proba`` columns: the sorted class names.
+PROBA_CLASSES = tuple(sorted(CLASS_NAMES))
 #: Prior probability of each queue.
 CLASS_PRIORS = (0.50, 0.22, 0.14, 0.09, 0.05)
 #: Ticket languages, largest first.
@@ -62,7 +65,7 @@ _MU_FINETUNED = (2.40, 2.25, 2.25, 2.20, 2.15)
 # Correlation of the two models' noise.
 _RHO = 0.5
 # Bump when the generator changes, so stored files can say what made them.
-_GENERATOR_VERSION = "1"
+_GENERATOR_VERSION = "2"  # 2: probability columns in sorted label order
 
 
 def _draw_categories(rng: np.random.Generator, shares, n: int) -> np.ndarray:
@@ -141,7 +144,10 @@ def make_demo_predictions(n_rows: int = 1_000_000, *, seed: int = 0) -> pa.Table
         ``group`` : dictionary<int8, string>
             Ticket language, dictionary :data:`GROUP_NAMES`.
         ``baseline_proba``, ``finetuned_proba`` : fixed_size_list<float32, 5>
-            Class probabilities in dictionary order; each row sums to 1
+            Class probabilities in sorted label order (:data:`PROBA_CLASSES`:
+            account, billing, fraud, shipping, technical), as a scikit-learn
+            classifier's ``predict_proba`` orders its ``classes_`` and as
+            ``roc_auc_score(multi_class=...)`` expects them; each row sums to 1
             within float32 rounding.
         ``baseline_score``, ``finetuned_score`` : float32
             Probability of the rare class ``"fraud"``, for binary views
@@ -196,8 +202,9 @@ def make_demo_predictions(n_rows: int = 1_000_000, *, seed: int = 0) -> pa.Table
     for model in ("baseline", "finetuned"):
         pred = probas[model].argmax(axis=1).astype(np.int8)
         columns[f"{model}_pred"] = _dictionary_array(pred, CLASS_NAMES)
+    to_sorted = [CLASS_NAMES.index(c) for c in PROBA_CLASSES]
     for model in ("baseline", "finetuned"):
-        p = probas[model]
+        p = np.ascontiguousarray(probas[model][:, to_sorted])
         columns[f"{model}_proba"] = pa.FixedSizeListArray.from_arrays(
             pa.array(p.reshape(-1), type=pa.float32()), k
         )

@@ -16,6 +16,7 @@ sklearn_metrics = pytest.importorskip("sklearn.metrics")
 from fastmetrics.datasets import (  # noqa: E402
     CLASS_NAMES,
     GROUP_NAMES,
+    PROBA_CLASSES,
     make_demo_predictions,
     write_demo_parquet,
 )
@@ -81,14 +82,17 @@ def test_probabilities_sum_to_one_and_argmax_is_pred(table, model):
     assert p.dtype == np.float32
     assert np.all(p >= 0) and np.all(p <= 1)
     np.testing.assert_allclose(p.sum(axis=1, dtype=np.float64), 1.0, rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(p.argmax(axis=1), codes(table, f"{model}_pred"))
+    # Columns follow the sorted class names; the prediction is the argmax.
+    to_dictionary = np.array([CLASS_NAMES.index(c) for c in PROBA_CLASSES])
+    np.testing.assert_array_equal(to_dictionary[p.argmax(axis=1)], codes(table, f"{model}_pred"))
+    assert list(PROBA_CLASSES) == sorted(CLASS_NAMES)
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_score_is_fraud_probability(table, model):
     score = table[f"{model}_score"].to_numpy()
     assert score.dtype == np.float32
-    np.testing.assert_array_equal(score, proba(table, model)[:, CLASS_NAMES.index("fraud")])
+    np.testing.assert_array_equal(score, proba(table, model)[:, PROBA_CLASSES.index("fraud")])
 
 
 def test_finetuned_beats_baseline(table):
