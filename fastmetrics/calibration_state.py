@@ -72,6 +72,10 @@ class CalibrationState:
     weight_sums, weighted_prob_sums : ndarray of float64, shape (B, C), optional
         Sums of ``sample_weight`` and of ``sample_weight * p``; ``None``
         without weights.
+    top_label : bool
+        The state of 2-D probabilities: the target is whether the row's top
+        column is its true class (``False``/``True``), the probability that
+        column's.
     n_dropped : int
         Rows dropped because of nulls.
 
@@ -92,6 +96,7 @@ class CalibrationState:
     weight_sums: np.ndarray | None = None
     weighted_prob_sums: np.ndarray | None = None
     n_dropped: int = 0
+    top_label: bool = False
 
     @property
     def n_bins(self) -> int:
@@ -126,6 +131,10 @@ class CalibrationState:
                 fix="Equal-mass (quantile) edges depend on all the rows: build one state "
                     "over all of them, or use strategy='uniform' with the same n_bins "
                     "for states that merge"))
+        if self.top_label != other.top_label:
+            raise InputTypeError(format_message(
+                "state", "cannot merge a top-label (2-D probabilities) calibration state "
+                         "with a binary one", fix="Build both from the same kind of y_prob"))
         classes = union_labels(self.classes, other.classes, "y_true")
         parts = []
         for s in (self, other):
@@ -136,7 +145,8 @@ class CalibrationState:
         a, b = parts
         summed = [None if x is None else x + y for x, y in zip(a, b)]
         return CalibrationState(self.edges, self.strategy, classes, *summed,
-                                n_dropped=self.n_dropped + other.n_dropped)
+                                n_dropped=self.n_dropped + other.n_dropped,
+                                top_label=self.top_label)
 
 
 @dataclass(frozen=True, eq=False)

@@ -47,7 +47,12 @@ _BINNING_DOC = """    n_bins : int, default=15
         ``"quantile"``: equal-mass bins whose edges are the (unweighted)
         percentiles of ``y_prob``; bins may then be empty where edges tie."""
 
-_DOCS = dict(common_params=_COMMON_PARAMS_DOC, binning=_BINNING_DOC)
+_TOP_LABEL_DOC = """    labels : array-like of shape (n_classes,), optional
+        With 2-D ``y_prob``: the class of each probability column. By default
+        the sorted classes of ``y_true``, which must then number
+        ``n_classes`` (and a chunked input needs ``labels=``)."""
+
+_DOCS = dict(common_params=_COMMON_PARAMS_DOC, binning=_BINNING_DOC, top_label=_TOP_LABEL_DOC)
 
 
 def resolve_pos_label(classes, pos_label, *, greater_fallback=False):
@@ -73,6 +78,18 @@ def resolve_pos_label(classes, pos_label, *, greater_fallback=False):
         "pos_label", f"is not specified and y_true takes value in {{{shown}}}",
         fix="Either make y_true take value in {0, 1} or {-1, 1} or pass pos_label "
             "explicitly"))
+
+
+def _state_pos_label(state, pos_label):
+    """The positive class of a state: ``True`` (a correct top label) for top-label states."""
+    if state.top_label:
+        if pos_label is not None and pos_label is not True and pos_label is not np.True_:
+            raise InvalidParameterError(format_message(
+                "pos_label", f"={pos_label!r} is not used with 2-D probabilities (top-label "
+                             "calibration: the target is whether the top class is right)",
+                fix="Leave pos_label=None"))
+        return True
+    return resolve_pos_label(state.classes, pos_label)
 
 
 def _positive(state, pos_label, amounts):
@@ -104,7 +121,7 @@ def _check_state(state):
 
 def _calibration_curve_from_state(state, *, pos_label=None):
     """``calibration_curve`` from a :class:`CalibrationState` (unweighted counts)."""
-    pos_label = resolve_pos_label(state.classes, pos_label)
+    pos_label = _state_pos_label(state, pos_label)
     _check_state(state)
     total = state.counts.sum(axis=1)
     nonzero = total != 0
@@ -155,7 +172,8 @@ def calibration_curve(y_true, y_prob, *, pos_label=None, n_bins=5, strategy="uni
     >>> prob_true.tolist(), prob_pred.round(3).tolist()
     ([0.0, 0.5, 1.0], [0.2, 0.525, 0.85])
     """
-    state = calibration_state(y_true, y_prob, n_bins=n_bins, strategy=strategy, data=data,
+    state = calibration_state(y_true, y_prob, n_bins=n_bins, strategy=strategy, top_label=False,
+                              data=data,
                               drop_nulls=drop_nulls)
     return _calibration_curve_from_state(state, pos_label=pos_label)
 
@@ -193,7 +211,7 @@ class ReliabilityDiagram(NamedTuple):
 
 def _reliability_from_state(state, *, pos_label=None) -> ReliabilityDiagram:
     """``reliability_diagram`` from a :class:`CalibrationState`."""
-    pos_label = resolve_pos_label(state.classes, pos_label)
+    pos_label = _state_pos_label(state, pos_label)
     _check_state(state)
     mass, pmass = state.amounts()
     weight = mass.sum(axis=1)
@@ -209,7 +227,8 @@ def _reliability_from_state(state, *, pos_label=None) -> ReliabilityDiagram:
 @finalized_by(_reliability_from_state)
 @fill_doc(**_DOCS)
 def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n_bins=15,
-                        strategy="uniform", data=None, drop_nulls=False) -> ReliabilityDiagram:
+                        strategy="uniform", labels=None, data=None,
+                        drop_nulls=False) -> ReliabilityDiagram:
     """Per-bin confidence and observed frequency: the data of a reliability diagram.
 
     Unlike :func:`calibration_curve`, every bin is reported (empty ones with
@@ -219,13 +238,18 @@ def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or column name
-        True labels of a binary target.
-    y_prob : array-like of shape (n_samples,) or column name
-        Probabilities of the positive class, in [0, 1].
+        True labels: of a binary target, or of any target with 2-D ``y_prob``.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or column name
+        Probabilities of the positive class, in [0, 1]; or one column per
+        class, for *top-label* calibration: the confidence is the row's
+        largest probability and the event that its class is the true one
+        (ties: the first column, as ``argmax``).
     pos_label : int, float, bool or str, optional
-        The positive class; 1 by default for {0, 1} and {-1, 1} targets.
+        The positive class; 1 by default for {0, 1} and {-1, 1} targets. Not
+        used with 2-D ``y_prob``.
     sample_weight : array-like of shape (n_samples,) or column name, optional
 %(binning)s
+%(top_label)s
 %(common_params)s
 
     Returns
@@ -244,7 +268,8 @@ def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n
     ([0.1, 0.4, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
     """
     state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
-                              strategy=strategy, data=data, drop_nulls=drop_nulls)
+                              strategy=strategy, labels=labels, data=data,
+                              drop_nulls=drop_nulls)
     return _reliability_from_state(state, pos_label=pos_label)
 
 
@@ -279,9 +304,9 @@ def _ece_from_state(state, *, pos_label=None, norm="l1"):
 @finalized_by(_ece_from_state)
 @fill_doc(**_DOCS)
 def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=None,
-                               n_bins=15, strategy="uniform", norm="l1", data=None,
-                               drop_nulls=False):
-    """Expected calibration error (ECE) of a binary classifier's probabilities.
+                               n_bins=15, strategy="uniform", norm="l1", labels=None,
+                               data=None, drop_nulls=False):
+    """Expected calibration error (ECE) of a classifier's probabilities.
 
     The rows are binned by ``y_prob``, the probability of the positive class
     (the *confidence*). In each non-empty bin ``b`` with weight ``W_b`` (rows,
@@ -303,13 +328,18 @@ def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or column name
-        True labels of a binary target.
-    y_prob : array-like of shape (n_samples,) or column name
-        Probabilities of the positive class, in [0, 1].
+        True labels: of a binary target, or of any target with 2-D ``y_prob``.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or column name
+        Probabilities of the positive class, in [0, 1]; or one column per
+        class, for *top-label* calibration: the confidence is the row's
+        largest probability and the event that its class is the true one
+        (ties: the first column, as ``argmax``).
     pos_label : int, float, bool or str, optional
-        The positive class; 1 by default for {0, 1} and {-1, 1} targets.
+        The positive class; 1 by default for {0, 1} and {-1, 1} targets. Not
+        used with 2-D ``y_prob``.
     sample_weight : array-like of shape (n_samples,) or column name, optional
 %(binning)s
+%(top_label)s
     norm : {"l1", "l2", "max"}, default="l1"
 %(common_params)s
 
@@ -334,12 +364,19 @@ def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=
     0.22
     >>> round(expected_calibration_error(y_true, y_prob, n_bins=2, norm="max"), 6)
     0.233333
+
+    Top-label ECE of a 3-class model (confidence: the largest probability):
+
+    >>> proba = [[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.5, 0.4, 0.1]]
+    >>> round(expected_calibration_error(["a", "b", "b", "c"], proba, n_bins=2), 6)
+    0.15
     """
     if not isinstance(norm, str) or norm not in _NORMS:
         raise InvalidParameterError(format_message(
             "norm", f"must be 'l1', 'l2' or 'max', got {norm!r}"))
     state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
-                              strategy=strategy, data=data, drop_nulls=drop_nulls)
+                              strategy=strategy, labels=labels, data=data,
+                              drop_nulls=drop_nulls)
     return _ece_from_state(state, pos_label=pos_label, norm=norm)
 
 
@@ -351,7 +388,8 @@ def _mce_from_state(state, *, pos_label=None):
 @finalized_by(_mce_from_state)
 @fill_doc(**_DOCS)
 def maximum_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=None,
-                              n_bins=15, strategy="uniform", data=None, drop_nulls=False):
+                              n_bins=15, strategy="uniform", labels=None, data=None,
+                              drop_nulls=False):
     """Maximum calibration error (MCE): the largest gap of a non-empty bin.
 
     ``MCE = max_b |acc_b - conf_b|`` over the non-empty bins (bins whose
@@ -363,6 +401,7 @@ def maximum_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=N
     y_true, y_prob, pos_label, sample_weight
         As for :func:`expected_calibration_error`.
 %(binning)s
+%(top_label)s
 %(common_params)s
 
     Returns
@@ -377,5 +416,6 @@ def maximum_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=N
     0.233333
     """
     state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
-                              strategy=strategy, data=data, drop_nulls=drop_nulls)
+                              strategy=strategy, labels=labels, data=data,
+                              drop_nulls=drop_nulls)
     return _mce_from_state(state, pos_label=pos_label)
