@@ -396,13 +396,15 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
                            key_counts.astype(np.int64), key_sums)
 
 
-def _binary_scores(t: Column, scores: Column, w: Column | None):
+def _binary_scores(t: Column, scores: Column, w: Column | None, positive_class=None):
     """Checked inputs of a binary ranking problem, one batch.
 
     Returns ``(scores, score_dtype, codes, candidates, weights)``: finite
     float32/float64 scores, the scores' own dtype, uint8 class codes (0 or
     1) indexing ``candidates`` (the sorted labels, at most two) and float64
-    weights or None.
+    weights or None. With ``positive_class``, ``y_true`` may have any number
+    of classes and is binarized as ``y_true == positive_class`` (candidates
+    ``[False, True]``).
     """
     from .kernels.cpu import ranking
 
@@ -422,6 +424,17 @@ def _binary_scores(t: Column, scores: Column, w: Column | None):
             scores.name, "contains NaN or infinity", row=scores.row(first_bad),
             fix="Scores must be finite: drop or impute those rows"))
     candidates, [(array, lookup, offset)] = encode_columns([t])
+    if positive_class is not None:
+        is_string = candidates.dtype.kind in "OUS"
+        if candidates.size and is_string != isinstance(positive_class, str):
+            raise LabelError(format_message(
+                "positive_class", f"={positive_class!r} does not match the type of the labels "
+                                  f"in {t.name} ({candidates.tolist()[:3]})",
+                fix="Pass one of those labels"))
+        hit = np.flatnonzero(candidates == positive_class)
+        is_positive = (lookup == hit[0]) if hit.size else np.zeros(lookup.size, dtype=bool)
+        codes = kernels.label_codes(array, is_positive.astype(np.int64), offset)
+        return s, score_dtype, codes, np.array([False, True]), weights
     if candidates.size > DENSE_RANGE:  # past the dense range every candidate occurs
         raise LabelError(format_message(
             t.name, f"has {candidates.size} classes; exact curves take a binary target",
@@ -444,11 +457,12 @@ def _binary_scores(t: Column, scores: Column, w: Column | None):
     return s, score_dtype, codes, candidates, weights
 
 
-def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
+def count_scores(t: Column, scores: Column, w: Column | None,
+                 positive_class=None) -> ScoreState:
     """Distinct-score table of one batch of (y_true, y_score[, weight])."""
     from .kernels.cpu import ranking
 
-    s, score_dtype, codes, candidates, weights = _binary_scores(t, scores, w)
+    s, score_dtype, codes, candidates, weights = _binary_scores(t, scores, w, positive_class)
     thresholds, counts, pos_w, neg_w = ranking.distinct_score_counts(s, codes, weights)
     # Thresholds are shown in the scores' own dtype, as scikit-learn does.
     thresholds = thresholds.astype(score_dtype, copy=False)
@@ -462,7 +476,7 @@ def count_scores(t: Column, scores: Column, w: Column | None) -> ScoreState:
     return ScoreState(thresholds, counts, sums, candidates)
 
 
-def score_areas(t: Column, scores: Column):
+def score_areas(t: Column, scores: Column, positive_class=None):
     """ROC AUC and AP sums of one unweighted batch, without the score table.
 
     Returns ``(candidates, twice_area, n_by_code, ap_sum)``, see
@@ -471,6 +485,6 @@ def score_areas(t: Column, scores: Column):
     """
     from .kernels.cpu import ranking
 
-    s, _, codes, candidates, _ = _binary_scores(t, scores, None)
+    s, _, codes, candidates, _ = _binary_scores(t, scores, None, positive_class)
     twice_area, n_pos, n_neg, ap_sum = ranking.distinct_score_areas(s, codes)
     return candidates, twice_area, (n_neg, n_pos), ap_sum

@@ -337,7 +337,7 @@ def state_for(y_true, y_pred, *, sample_weight=None, threshold=None, pos_label=1
                            pos_label=pos_label, data=data, drop_nulls=drop_nulls)
 
 
-def score_state(y_true, y_score, *, sample_weight=None, data=None,
+def score_state(y_true, y_score, *, sample_weight=None, positive_class=None, data=None,
                 drop_nulls=False) -> ScoreState:
     """Sort a binary target's scores once into a mergeable :class:`ScoreState`.
 
@@ -348,6 +348,11 @@ def score_state(y_true, y_score, *, sample_weight=None, data=None,
     y_score : array-like of shape (n_samples,) or column name
         Scores, probabilities or decision values; higher means more positive.
     sample_weight : array-like of shape (n_samples,) or column name, optional
+    positive_class : label, optional
+        Score one class against the rest: ``y_true`` (any number of classes)
+        is binarized as ``y_true == positive_class``, and the state's classes
+        are ``[False, True]`` (finalize with ``pos_label=True``, the default
+        of every metric for such a target).
     data, drop_nulls
         As for :func:`confusion_state`.
 
@@ -369,17 +374,17 @@ def score_state(y_true, y_score, *, sample_weight=None, data=None,
                 role, "is 2-D; this function takes one binary problem (1-D labels and "
                       "scores)", fix="Pass one column of scores"))
     given, names, batches = _batches(roles, data, drop_nulls)
-    return _merged_score_state(batches, names)
+    return _merged_score_state(batches, names, positive_class)
 
 
-def _merged_score_state(batches, names) -> ScoreState:
+def _merged_score_state(batches, names, positive_class=None) -> ScoreState:
     """Count each batch into a ScoreState and merge them (warning of dropped rows)."""
     state = None
     n_dropped = 0
     for batch in batches:
         n_dropped += batch.n_dropped
         part = count_scores(_columns(batch, names, "y_true"), _columns(batch, names, "y_score"),
-                            _columns(batch, names, "sample_weight"))
+                            _columns(batch, names, "sample_weight"), positive_class)
         state = part if state is None else state.merge(part)
     _warn_dropped(n_dropped)
     if state is None:
@@ -417,7 +422,7 @@ class BinaryAreas:
         return max(0.0, self.ap_sum / self.n_pos)
 
 
-def binary_areas(y_true, y_score, *, data=None, drop_nulls=False):
+def binary_areas(y_true, y_score, *, positive_class=None, data=None, drop_nulls=False):
     """:class:`BinaryAreas` of an unweighted binary target, or its ScoreState.
 
     One batch (numpy arrays, a single Arrow chunk) and both classes present:
@@ -428,16 +433,17 @@ def binary_areas(y_true, y_score, *, data=None, drop_nulls=False):
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": None}
     for role in ("y_true", "y_score"):
         if is_multilabel_input(roles[role]) and data is None:
-            return score_state(y_true, y_score, data=data, drop_nulls=drop_nulls)
+            return score_state(y_true, y_score, positive_class=positive_class, data=data,
+                               drop_nulls=drop_nulls)
     given, names, batches = _batches(roles, data, drop_nulls)
     batches = iter(batches)
     first = next(batches, None)
     second = next(batches, None) if first is not None else None
     if first is not None and second is None:
         classes, twice, (n_neg, n_pos), ap_sum = score_areas(
-            _columns(first, names, "y_true"), _columns(first, names, "y_score"))
+            _columns(first, names, "y_true"), _columns(first, names, "y_score"), positive_class)
         if n_pos > 0 and n_neg > 0:
             _warn_dropped(first.n_dropped)
             return BinaryAreas(classes, twice, n_neg, n_pos, ap_sum, first.n_dropped)
     read = [b for b in (first, second) if b is not None]
-    return _merged_score_state(itertools.chain(read, batches), names)
+    return _merged_score_state(itertools.chain(read, batches), names, positive_class)

@@ -238,3 +238,40 @@ def test_curve_kernels_match_reference_bit_for_bit(pos, neg):
                         reference.roc_curve_from_counts(p, q, thresholds)):
             np.testing.assert_array_equal(a, b)
             assert a.dtype == b.dtype
+
+
+# ---------------------------------------------------------------------------
+# score_state(positive_class=): one class of a multiclass column vs the rest
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["int", "str", "dictionary"])
+def test_positive_class_binarizes(kind):
+    import pyarrow as pa
+    rng = np.random.default_rng(5)
+    n = 4_000
+    codes = rng.integers(0, 4, n)
+    score = np.round(rng.random(n), 2) + 0.2 * (codes == 2)
+    names = np.array(["ant", "bee", "cat", "dog"])
+    y = {"int": codes, "str": names[codes],
+         "dictionary": pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()),
+                                                      pa.array(names))}[kind]
+    positive = 2 if kind == "int" else "cat"
+    truth = codes == 2
+    state = fm.score_state(y, score, positive_class=positive)
+    assert state.classes.tolist() == [False, True]
+    for name in ("roc_auc_score", "average_precision_score", "precision_recall_curve",
+                 "roc_curve"):
+        assert_same(getattr(fm, name).from_state(state), getattr(skm, name)(truth, score))
+    # chunks merge to the whole
+    table = pa.table({"y": pa.chunked_array([y[:1500], y[1500:]]) if kind != "dictionary"
+                      else pa.chunked_array([y[:1500], y[1500:]]), "s": score})
+    chunked = fm.score_state("y", "s", positive_class=positive, data=table)
+    assert_same(fm.roc_auc_score.from_state(chunked), skm.roc_auc_score(truth, score))
+    assert np.array_equal(chunked.class_counts, state.class_counts)
+
+
+def test_positive_class_errors_and_absent_class():
+    with pytest.raises(fm.exceptions.LabelError, match="positive_class"):
+        fm.score_state(["a", "b"], [0.1, 0.2], positive_class=1)
+    state = fm.score_state([0, 1, 2], [0.1, 0.2, 0.3], positive_class=7)
+    assert state.classes.tolist() == [False] and state.class_counts.tolist() == [[1, 1, 1]]
