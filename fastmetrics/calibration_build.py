@@ -148,7 +148,7 @@ def _top_label_labels(labels) -> np.ndarray:
     return labels
 
 
-def _binary_columns(batches, names, labels, top_label, seen):
+def _binary_columns(batches, names, labels, top_label, seen, positive_class=None):
     """``(y_true, y_prob, weight, n_dropped)`` Columns per batch, of a binary target.
 
     1-D probabilities pass through. 2-D ones become top-label columns: the
@@ -171,8 +171,14 @@ def _binary_columns(batches, names, labels, top_label, seen):
                 raise InvalidParameterError(format_message(
                     "labels", "is only used with 2-D probabilities (one column per class)",
                     fix="Leave labels=None for the probabilities of a binary target"))
+            if positive_class is not None:
+                t = _one_vs_rest(t, positive_class)
             yield t, p, w, batch.n_dropped
             continue
+        if positive_class is not None:
+            raise InvalidParameterError(format_message(
+                "positive_class", "is only used with 1-D probabilities (of that class)",
+                fix="Pass the probability column of the positive class"))
         if not top_label:
             raise InputTypeError(format_message(
                 p.name, f"is 2-D with {v.shape[1]} columns; this function takes 1-D "
@@ -186,6 +192,18 @@ def _binary_columns(batches, names, labels, top_label, seen):
         seen["top_label"] = True
         correct, confidence = _top_label(t, p, labels)
         yield correct, confidence, w, batch.n_dropped
+
+
+def _one_vs_rest(t: Column, positive_class) -> Column:
+    """``y_true == positive_class`` as a bool Column (any number of classes)."""
+    classes, array, lookup, offset = present_classes(t)
+    if classes.size and (classes.dtype.kind in "OUS") != isinstance(positive_class, str):
+        raise LabelError(format_message(
+            "positive_class", f"={positive_class!r} does not match the type of the labels in "
+                              f"{t.name} ({classes.tolist()[:3]})", fix="Pass one of those labels"))
+    hit = classes == positive_class
+    codes = lookup[np.asarray(array).astype(np.int64) - offset]
+    return Column(t.name, hit[codes] if hit.size else np.zeros(codes.size, dtype=bool), t.batch)
 
 
 def _top_label(t: Column, p: Column, labels):
@@ -236,7 +254,7 @@ def _count_bins(t: Column, p: Column, w: Column | None, edges, strategy) -> Cali
 
 
 def calibration_state(y_true, y_prob, *, sample_weight=None, n_bins=5, strategy="uniform",
-                      labels=None, data=None, drop_nulls=False,
+                      labels=None, positive_class=None, data=None, drop_nulls=False,
                       top_label=True) -> CalibrationState:
     """Count a binary target's probabilities into a :class:`CalibrationState`.
 
@@ -265,6 +283,10 @@ def calibration_state(y_true, y_prob, *, sample_weight=None, n_bins=5, strategy=
         With 2-D ``y_prob``: the class of each column. By default the sorted
         classes of ``y_true``, which must then number ``n_classes`` (and the
         rows come in one batch: a chunked input needs ``labels=``).
+    positive_class : label, optional
+        With 1-D ``y_prob``, the probabilities of this class: ``y_true`` (any
+        number of classes) is binarized as ``y_true == positive_class``
+        (classes ``[False, True]``).
     data, drop_nulls
         As for :func:`fastmetrics.confusion_state`.
     top_label : bool, default=True
@@ -289,7 +311,7 @@ def calibration_state(y_true, y_prob, *, sample_weight=None, n_bins=5, strategy=
         labels = _top_label_labels(labels)
     _, names, batches = _batches(roles, data, drop_nulls, two_d=frozenset({"y_prob"}))
     seen = {}
-    batches = _binary_columns(batches, names, labels, top_label, seen)
+    batches = _binary_columns(batches, names, labels, top_label, seen, positive_class)
     if strategy == "quantile":
         state = _quantile_state(batches, n_bins, names["y_true"])
         return dataclasses.replace(state, top_label=seen.get("top_label", False))

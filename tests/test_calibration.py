@@ -436,3 +436,21 @@ def test_docstring_examples(name):
         warnings.simplefilter("error")
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_calibration_state_positive_class():
+    """One class of a multiclass column against its own probability column."""
+    from fastmetrics.calibration_build import calibration_state
+    rng = np.random.default_rng(11)
+    y = rng.choice(np.array(["a", "b", "c"]), 2_000)
+    p = np.clip(rng.random(2_000) * 0.6 + 0.35 * (y == "b"), 0, 1)
+    state = calibration_state(y, p, n_bins=10, positive_class="b")
+    direct = calibration_state(y == "b", p, n_bins=10)
+    assert state.classes.tolist() == [False, True]
+    np.testing.assert_array_equal(state.counts, direct.counts)
+    assert expected_calibration_error.from_state(state) == expected_calibration_error(
+        y == "b", p, n_bins=10)
+    with pytest.raises(LabelError, match="positive_class"):
+        calibration_state(y, p, positive_class=1)
+    with pytest.raises(InvalidParameterError, match="positive_class"):
+        calibration_state(y, np.full((2_000, 3), 1 / 3), positive_class="b")
