@@ -72,12 +72,12 @@ class CalibrationState:
     weight_sums, weighted_prob_sums : ndarray of float64, shape (B, C), optional
         Sums of ``sample_weight`` and of ``sample_weight * p``; ``None``
         without weights.
+    n_dropped : int
+        Rows dropped because of nulls.
     top_label : bool
         The state of 2-D probabilities: the target is whether the row's top
         column is its true class (``False``/``True``), the probability that
         column's.
-    n_dropped : int
-        Rows dropped because of nulls.
 
     Examples
     --------
