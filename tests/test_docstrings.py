@@ -10,7 +10,11 @@ MODULES = [
     "fastmetrics.evaluate", "fastmetrics.datasets", "fastmetrics.metrics.confusion",
     "fastmetrics.metrics.prf", "fastmetrics.metrics.agreement", "fastmetrics.metrics.report",
     "fastmetrics.metrics.curves", "fastmetrics.metrics.ranking", "fastmetrics.calibration_state", "fastmetrics.calibration_build",
-    "fastmetrics.metrics.calibration", "fastmetrics.metrics.losses",
+    "fastmetrics.metrics.calibration", "fastmetrics.metrics.losses", "fastmetrics.binned",
+    "fastmetrics.metrics.topk", "fastmetrics.metrics.thresholds", "fastmetrics.multiclass_scores",
+    "fastmetrics.inference", "fastmetrics.inference.results",
+    "fastmetrics.inference.proportions", "fastmetrics.inference.mcnemar",
+    "fastmetrics.inference.delong",
 ]
 
 

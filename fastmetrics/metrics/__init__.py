@@ -17,6 +17,9 @@ from .curves import det_curve, precision_recall_curve, roc_curve
 from .ranking import average_precision_score, roc_auc_score
 from .losses import brier_score_loss, log_loss
 from .report import classification_report
+from .topk import top_k_accuracy_score
+from .thresholds import (OperatingPoint, best_fbeta_threshold, operating_point,
+                         precision_at_recall, recall_at_precision, youden_threshold)
 
 __all__ = [
     "accuracy_score", "balanced_accuracy_score", "classification_report",
@@ -28,4 +31,7 @@ __all__ = [
     "average_precision_score", "calibration_curve", "expected_calibration_error",
     "maximum_calibration_error", "reliability_diagram", "ReliabilityDiagram", "log_loss",
     "brier_score_loss",
+    "top_k_accuracy_score",
+    "OperatingPoint", "best_fbeta_threshold", "youden_threshold", "precision_at_recall",
+    "recall_at_precision", "operating_point",
 ]
