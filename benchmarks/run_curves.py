@@ -80,6 +80,62 @@ def binned_pr(fm):
     return call
 
 
+def check_binned_vs_exact(count: int):
+    """Our binned curve is sklearn's exact curve read at the thresholds.
+
+    At threshold ``t`` the exact curve's point is that of the smallest distinct
+    score ``>= t`` (no row scores in between); above every score no row is
+    predicted positive: recall 0 and, by sklearn's rule for 0/0, precision 0.
+    """
+    def check(ours, theirs):
+        p, r, t = (np.asarray(a, dtype=np.float64) for a in ours)
+        ep, er, et = (np.asarray(a, dtype=np.float64) for a in theirs)
+        np.testing.assert_array_equal(t, np.linspace(0, 1, count))
+        assert p.shape == r.shape == (count + 1,)
+        i = np.searchsorted(et, t, side="left")
+        inside = i < et.size
+        expected_p = np.where(inside, ep[np.minimum(i, et.size - 1)], 0.0)
+        expected_r = np.where(inside, er[np.minimum(i, et.size - 1)], 0.0)
+        np.testing.assert_allclose(p[:-1], expected_p, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(r[:-1], expected_r, rtol=1e-12, atol=0)
+        assert (p[-1], r[-1]) == (1.0, 0.0)
+    return check
+
+
+def check_binned_vs_torchmetrics(fm, n: int, count: int):
+    """Same counts as torchmetrics at its own (float32) thresholds; the timed curve
+    differs from it only by the rows between a float32 threshold and ours.
+
+    torchmetrics compares float32 scores with ``torch.linspace(0, 1, count)`` in
+    float32; we compare in float64 with ``np.linspace(0, 1, count)``. So (1) our
+    curve at torchmetrics' thresholds, widened exactly to float64, must give the
+    same recall (float32-rounded: both divide exact integer counts) everywhere and
+    the same precision where some row is predicted positive (torchmetrics gives 1
+    where none is, sklearn and we 0); and (2) the timed curve's recall differs from
+    torchmetrics' by no more than the positives scoring between the two versions
+    of each threshold.
+    """
+    def check(ours, theirs):
+        y, s = scores(n, False)
+        tp, tr, tt = (np.asarray(a) for a in theirs)
+        t32 = tt.astype(np.float64)
+        state = fm.binned_score_state(y, s, thresholds=t32)
+        p, r, _ = fm.precision_recall_curve.from_state(state)
+        np.testing.assert_array_equal(r.astype(np.float32), tr)
+        fps, tps, _ = state.curve_sums(1)
+        defined = np.r_[((fps + tps)[:-1] > 0)[::-1], True]
+        np.testing.assert_array_equal(p.astype(np.float32)[defined], tp[defined])
+        t64 = np.asarray(ours[2])
+        np.testing.assert_array_equal(t64, np.linspace(0, 1, count))
+        positives = np.sort(s[y == 1].astype(np.float64))
+        lo, hi = np.minimum(t32, t64), np.maximum(t32, t64)
+        between = (np.searchsorted(positives, hi, side="left")
+                   - np.searchsorted(positives, lo, side="left"))
+        moved = np.abs(np.asarray(ours[1])[:-1] - r[:-1]) * positives.size
+        assert np.all(moved <= between + 1e-6), "recall differs beyond threshold rounding"
+    return check
+
+
 def check_curve(rtol):
     """Same curve arrays (ours vs peer) to ``rtol``; thresholds compared as float64."""
     def check(ours, theirs):
@@ -117,11 +173,14 @@ def cases(fm, sk, n: int, n_mid: int) -> list[Case]:
     setup = (lambda: with_tensors(n, False))
     out.append(Case("precision_recall_curve(thresholds=1000)", n, setup, binned_pr(fm),
                     lambda d: sk.precision_recall_curve(d["y"], d["s"]),
-                    lambda a, b: None, target=100.0, group=group,
-                    note="peer: sklearn's exact curve (the issue's yardstick)"))
+                    check_binned_vs_exact(1000), target=100.0, group=group,
+                    note="peer: sklearn's exact curve (the issue's yardstick); checked: "
+                         "ours is the exact curve read at the thresholds"))
     out.append(Case("precision_recall_curve(thresholds=1000)", n, setup, binned_pr(fm),
                     tm("binary_precision_recall_curve", thresholds=1000),
-                    lambda a, b: None, target=100.0, peer_name="torchmetrics", group=group))
+                    check_binned_vs_torchmetrics(fm, n, 1000), target=100.0,
+                    peer_name="torchmetrics", group=group,
+                    note="checked: same counts at torchmetrics' float32 thresholds"))
     return out
 
 
