@@ -1,0 +1,32 @@
+"""Statistical inference for metrics: confidence intervals and significance tests.
+
+Analytic companions of the metrics, cheap enough to report every time:
+
+* :func:`wilson_interval`, :func:`clopper_pearson_interval` and
+  :func:`proportion_interval` (accuracy, precision, recall, specificity, NPV
+  as binomial proportions of the confusion counts);
+* :func:`mcnemar_test`: do two classifiers differ in accuracy on the same rows
+  (exact binomial or chi-square);
+* :func:`delong_roc_variance`, :func:`delong_interval` and
+  :func:`delong_test`: DeLong's variance and interval of the ROC AUC, and the
+  paired test of two models' AUCs.
+
+Every interval is a :class:`ConfidenceInterval` and every test a
+:class:`TestResult`.
+
+>>> import fastmetrics as fm
+>>> fm.inference.wilson_interval(45, 50).low > 0.78
+True
+"""
+
+from .delong import delong_interval, delong_roc_variance, delong_test
+from .mcnemar import mcnemar_test
+from .proportions import clopper_pearson_interval, proportion_interval, wilson_interval
+from .results import ConfidenceInterval, TestResult
+
+__all__ = [
+    "ConfidenceInterval", "TestResult",
+    "wilson_interval", "clopper_pearson_interval", "proportion_interval",
+    "mcnemar_test",
+    "delong_roc_variance", "delong_interval", "delong_test",
+]
