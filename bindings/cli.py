@@ -22,6 +22,16 @@ def _parse_model(spec: str) -> tuple[str, str]:
     return (name, column) if sep else (spec, spec)
 
 
+def _parse_label(text):
+    """A label from the command line: an integer if it reads as one, else the string."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 def _demo(args) -> int:
     from ..datasets import write_demo_parquet
     out = Path(args.output)
@@ -32,9 +42,11 @@ def _demo(args) -> int:
     t1 = time.perf_counter()
     print(f"Wrote {args.rows:,} demo predictions (seed {args.seed}) to {path} "
           f"in {t1 - t0:.2f} s\n")
-    report = evaluate(str(path), "label",
-                      {"baseline": "baseline_pred", "finetuned": "finetuned_pred"},
-                      groups="group", source=str(path))
+    models = ("baseline", "finetuned")
+    report = evaluate(str(path), "label", {m: f"{m}_pred" for m in models},
+                      groups="group", source=str(path),
+                      probabilities={m: f"{m}_proba" for m in models},
+                      scores={m: f"{m}_score" for m in models}, positive_class="fraud")
     t2 = time.perf_counter()
     _emit(report, args)
     print(f"\nEvaluated {len(report.models)} models x {args.rows:,} rows in {t2 - t1:.2f} s.")
@@ -43,10 +55,13 @@ def _demo(args) -> int:
 
 def _evaluate(args) -> int:
     models = dict(_parse_model(m) for m in args.model)
+    probabilities = dict(_parse_model(m) for m in args.proba or ())
+    scores = dict(_parse_model(m) for m in args.score or ())
     t0 = time.perf_counter()
     report = evaluate(args.path, args.y_true, models, groups=args.groups,
                       sample_weight=args.sample_weight, drop_nulls=args.drop_nulls,
-                      source=args.path)
+                      source=args.path, probabilities=probabilities, scores=scores,
+                      positive_class=_parse_label(args.positive_class), labels=args.labels)
     elapsed = time.perf_counter() - t0
     _emit(report, args)
     if not args.json:
@@ -77,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--y-true", required=True, help="column of true labels")
     ev.add_argument("--model", action="append", required=True, metavar="NAME=COLUMN",
                     help="a model's prediction column (repeat for several models)")
+    ev.add_argument("--proba", action="append", metavar="NAME=COLUMN",
+                    help="a model's class-probability column (a fixed-size list, one entry "
+                         "per class in sorted label order): ROC AUC, calibration, losses")
+    ev.add_argument("--score", action="append", metavar="NAME=COLUMN",
+                    help="a model's score column for --positive-class: its ROC AUC, average "
+                         "precision, calibration and chosen thresholds")
+    ev.add_argument("--positive-class", help="the class --score columns are for")
+    ev.add_argument("--labels", nargs="+", type=_parse_label, metavar="LABEL",
+                    help="the class of each --proba column (default: sorted labels)")
     ev.add_argument("--groups", help="column to break metrics down by")
     ev.add_argument("--sample-weight", help="column of row weights")
     ev.add_argument("--drop-nulls", action="store_true",

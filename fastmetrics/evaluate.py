@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .build import confusion_state
-from .metrics import (accuracy_score, balanced_accuracy_score, classification_report,
-                      cohen_kappa_score, confusion_matrix, f1_score, matthews_corrcoef)
+from .build import confusion_state, score_state
+from .calibration_build import calibration_state, loss_state
+from .exceptions import InvalidParameterError, LabelError, format_message
+from .metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
+                      brier_score_loss, classification_report, cohen_kappa_score,
+                      confusion_matrix, expected_calibration_error, f1_score, log_loss,
+                      matthews_corrcoef, roc_auc_score)
+from .metrics.thresholds import (best_fbeta_threshold, precision_at_recall,
+                                 recall_at_precision, youden_threshold)
 
 __all__ = ["ModelEvaluation", "Evaluation", "evaluate"]
 
@@ -31,9 +37,27 @@ SUMMARY_METRICS = {
 }
 
 
+#: Bins of the calibration errors in the report (torchmetrics' default, Guo et al.).
+CALIBRATION_BINS = 15
+
+#: Operating points chosen on the positive class's scores: name -> (rule, kwargs).
+THRESHOLD_RULES = {
+    "best_f1": (best_fbeta_threshold.from_state, {}),
+    "youden_j": (youden_threshold.from_state, {}),
+    "precision_at_recall_0.9": (precision_at_recall.from_state, {"min_recall": 0.9}),
+    "recall_at_precision_0.9": (recall_at_precision.from_state, {"min_precision": 0.9}),
+}
+
+
 @dataclass
 class ModelEvaluation:
-    """Everything the report says about one model."""
+    """Everything the report says about one model.
+
+    ``probabilistic`` holds the figures of its class probabilities (ranking
+    and calibration over all classes), ``positive`` those of one class's
+    scores against the rest, and ``thresholds`` the operating points chosen
+    on those scores; each is empty when the model has no such column.
+    """
 
     name: str
     state: object
@@ -41,12 +65,17 @@ class ModelEvaluation:
     confusion: np.ndarray
     per_class: dict
     by_group: dict = field(default_factory=dict)
+    probabilistic: dict = field(default_factory=dict)
+    positive: dict = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"summary": self.summary, "labels": self.state.classes.tolist(),
                 "confusion_matrix": self.confusion.tolist(), "per_class": self.per_class,
                 "by_group": self.by_group, "n_rows": self.state.n_rows,
-                "n_dropped": self.state.n_dropped}
+                "n_dropped": self.state.n_dropped, "probabilistic": self.probabilistic,
+                "positive_class": self.positive,
+                "thresholds": {k: v.to_dict() for k, v in self.thresholds.items()}}
 
 
 @dataclass
@@ -56,9 +85,11 @@ class Evaluation:
     source: str
     y_true: str
     models: list
+    positive_class: object = None
 
     def to_dict(self) -> dict:
         return {"source": self.source, "y_true": self.y_true,
+                "positive_class": _plain(self.positive_class),
                 "models": {m.name: m.to_dict() for m in self.models}}
 
     def to_json(self) -> str:
@@ -71,13 +102,56 @@ class Evaluation:
         return self.to_text()
 
 
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _summarize(state) -> dict:
     return {name: float(f(state, **kw)) for name, (f, kw) in SUMMARY_METRICS.items()}
 
 
+def _probabilistic(data, y_true, column, labels, sample_weight, drop_nulls) -> dict:
+    """Ranking and calibration of a model's class probabilities (all classes)."""
+    common = dict(sample_weight=sample_weight, data=data, drop_nulls=drop_nulls)
+    out = {
+        "roc_auc_ovr_macro": roc_auc_score(y_true, column, multi_class="ovr", labels=labels,
+                                           **common),
+        "roc_auc_ovo_macro": roc_auc_score(y_true, column, multi_class="ovo", labels=labels,
+                                           **common),
+        "top_label_ece": expected_calibration_error(y_true, column, labels=labels,
+                                                    n_bins=CALIBRATION_BINS, **common),
+    }
+    losses = loss_state(y_true, column, labels=labels, **common)
+    out["log_loss"] = log_loss.from_state(losses, labels=labels)
+    out["brier_score"] = brier_score_loss.from_state(losses, labels=labels)
+    return {k: float(v) for k, v in out.items()}
+
+
+def _positive_class(data, y_true, column, positive_class, sample_weight, drop_nulls):
+    """One class's scores against the rest: areas, calibration, operating points."""
+    common = dict(sample_weight=sample_weight, positive_class=positive_class, data=data,
+                  drop_nulls=drop_nulls)
+    scores = score_state(y_true, column, **common)
+    figures = {"roc_auc": roc_auc_score.from_state(scores),
+               "average_precision": average_precision_score.from_state(scores,
+                                                                        pos_label=True)}
+    calibration = calibration_state(y_true, column, n_bins=CALIBRATION_BINS, **common)
+    figures["ece"] = expected_calibration_error.from_state(calibration)
+    points = {}
+    for name, (rule, kwargs) in THRESHOLD_RULES.items():
+        try:
+            points[name] = rule(scores, pos_label=True, **kwargs)
+        except (LabelError, InvalidParameterError):
+            # one class only, or no threshold reaches the constraint: not in the report
+            continue
+    return {k: float(v) for k, v in figures.items()}, points
+
+
 def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
              sample_weight: str | None = None, drop_nulls: bool = False,
-             source: str | None = None) -> Evaluation:
+             source: str | None = None, probabilities: dict | None = None,
+             scores: dict | None = None, positive_class=None,
+             labels=None) -> Evaluation:
     """Evaluate each model's predictions against ``y_true``.
 
     Parameters
@@ -96,6 +170,23 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
         Drop rows holding nulls (reported) instead of raising.
     source : str, optional
         How to name ``data`` in the report.
+    probabilities : dict of str to str, optional
+        Model name -> column of its class probabilities (a fixed-size list,
+        one entry per class in ``labels`` order): adds one-vs-rest and
+        one-vs-one ROC AUC, top-label calibration error, log loss and Brier
+        score.
+    scores : dict of str to str, optional
+        Model name -> column of its score (probability) for
+        ``positive_class``: adds that class's ROC AUC, average precision and
+        calibration error, and operating points chosen on its scores (best
+        F1, Youden's J, best precision at recall >= 0.9, best recall at
+        precision >= 0.9).
+    positive_class : label, optional
+        The class ``scores`` are for (required with ``scores``).
+    labels : array-like, optional
+        The class of each probability column; by default the sorted classes
+        of ``y_true`` and the predictions, as scikit-learn orders
+        ``predict_proba``.
 
     Returns
     -------
@@ -110,6 +201,17 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
     >>> sorted(ev.models[0].summary)[:2]
     ['accuracy', 'balanced_accuracy']
     """
+    probabilities = probabilities or {}
+    scores = scores or {}
+    unknown = [m for m in (*probabilities, *scores) if m not in models]
+    if unknown:
+        raise InvalidParameterError(format_message(
+            "probabilities/scores", f"name the model {unknown[0]!r}, which is not in models="
+                                    f"{list(models)}", fix="Use the names given in models="))
+    if scores and positive_class is None:
+        raise InvalidParameterError(format_message(
+            "positive_class", "is required with scores= (the class the scores are for)",
+            fix="Pass e.g. positive_class='fraud'"))
     out = []
     for name, column in models.items():
         state = confusion_state(y_true, column, sample_weight=sample_weight, groups=groups,
@@ -119,13 +221,23 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
         if groups is not None:
             per_group = {str(g): {"n_rows": s.n_rows, **_summarize(s)}
                          for g, s in state.by_group().items()}
-        out.append(ModelEvaluation(
+        ev = ModelEvaluation(
             name=name, state=total, summary=_summarize(total),
             confusion=confusion_matrix.from_state(total),
             per_class=classification_report.from_state(total, output_dict=True,
                                                        zero_division=0.0),
-            by_group=per_group))
-    return Evaluation(source=source or type(data).__name__, y_true=y_true, models=out)
+            by_group=per_group)
+        if name in probabilities:
+            column_labels = total.classes if labels is None else labels
+            ev.probabilistic = _probabilistic(data, y_true, probabilities[name], column_labels,
+                                              sample_weight, drop_nulls)
+        if name in scores:
+            ev.positive, ev.thresholds = _positive_class(data, y_true, scores[name],
+                                                         positive_class, sample_weight,
+                                                         drop_nulls)
+        out.append(ev)
+    return Evaluation(source=source or type(data).__name__, y_true=y_true, models=out,
+                      positive_class=positive_class)
 
 
 # ---------------------------------------------------------------------------
@@ -151,6 +263,7 @@ def _render(ev: Evaluation) -> str:
         lines.append(metric.ljust(20) + "".join(f"{m.summary[metric]:>{width}.4f}"
                                                 for m in ev.models))
     lines.append("rows".ljust(20) + "".join(f"{m.state.n_rows:>{width},}" for m in ev.models))
+    lines += _ranking_lines(ev, width)
     for m in ev.models:
         lines += ["", "=" * 72, f"Model: {m.name}", "=" * 72, "",
                   _matrix_text(m.state.classes, m.confusion), "",
@@ -164,3 +277,35 @@ def _render(ev: Evaluation) -> str:
         if m.state.n_dropped:
             lines.append(f"({m.state.n_dropped:,} rows with nulls dropped)")
     return "\n".join(lines) + "\n"
+
+
+def _ranking_lines(ev: Evaluation, width: int) -> list:
+    """The probability, positive-class and threshold sections (where there are any)."""
+    lines = []
+
+    def table(title, key):
+        names = sorted({k for m in ev.models for k in getattr(m, key)},
+                       key=lambda k: [k for m in ev.models for k in getattr(m, key)].index(k))
+        if not names:
+            return
+        lines.extend(["", title])
+        for metric in names:
+            cells = []
+            for m in ev.models:
+                value = getattr(m, key).get(metric)
+                cells.append(f"{value:>{width}.4f}" if value is not None else " " * width)
+            lines.append(metric.ljust(20) + "".join(cells))
+
+    table("Class probabilities", "probabilistic")
+    if any(m.positive for m in ev.models):
+        table(f"{ev.positive_class!s} vs rest", "positive")
+    if any(m.thresholds for m in ev.models):
+        lines += ["", f"Operating points for {ev.positive_class!s} (predict it when score >= "
+                      "threshold)",
+                  f"{'model':<12}{'rule':<26}{'threshold':>10}{'precision':>11}{'recall':>9}"
+                  f"{'F1':>8}{'FPR':>9}"]
+        for m in ev.models:
+            for rule, p in m.thresholds.items():
+                lines.append(f"{m.name:<12}{rule:<26}{p.threshold:>10.4f}{p.precision:>11.4f}"
+                             f"{p.recall:>9.4f}{p.f1:>8.4f}{p.fpr:>9.4f}")
+    return lines

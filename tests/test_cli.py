@@ -18,6 +18,7 @@ def test_demo_prints_both_models(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Model: baseline" in out and "Model: finetuned" in out
     assert "By group" in out and "macro avg" in out
+    assert "roc_auc_ovr_macro" in out and "fraud vs rest" in out and "best_f1" in out
     assert (tmp_path / "demo_predictions.parquet").exists()
 
 
@@ -50,3 +51,48 @@ def test_evaluate_reports_nulls_and_missing_columns(tmp_path, capsys):
                      "--drop-nulls"]) == 0
     assert main(["evaluate", str(path), "--y-true", "truth", "--model", "p"]) == 2
     assert "no column 'truth'" in capsys.readouterr().err
+
+
+def test_evaluate_probabilities_and_scores_match_sklearn(tmp_path, capsys):
+    """The ranking, calibration and threshold sections agree with sklearn / brute force."""
+    from fastmetrics.datasets import PROBA_CLASSES
+    table = make_demo_predictions(4000, seed=5)
+    path = tmp_path / "p.parquet"
+    pq.write_table(table, path, row_group_size=1500)  # several batches
+    assert main(["evaluate", str(path), "--y-true", "label", "--model", "ft=finetuned_pred",
+                 "--proba", "ft=finetuned_proba", "--score", "ft=finetuned_score",
+                 "--positive-class", "fraud", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["models"]["ft"]
+    y = np.array(table.column("label").to_pylist())
+    proba = table.column("finetuned_proba").combine_chunks().values.to_numpy().reshape(-1, 5)
+    score = table.column("finetuned_score").to_numpy()
+    assert list(PROBA_CLASSES) == sorted(PROBA_CLASSES)
+    prob = report["probabilistic"]
+    assert prob["roc_auc_ovr_macro"] == pytest.approx(
+        skm.roc_auc_score(y, proba, multi_class="ovr", labels=list(PROBA_CLASSES)), rel=1e-12)
+    assert prob["roc_auc_ovo_macro"] == pytest.approx(
+        skm.roc_auc_score(y, proba, multi_class="ovo", labels=list(PROBA_CLASSES)), rel=1e-12)
+    # sklearn sums float32 probabilities' logs in float32; we sum in float64
+    assert prob["log_loss"] == pytest.approx(skm.log_loss(y, proba, labels=list(PROBA_CLASSES)),
+                                             rel=1e-6)
+    pos = report["positive_class"]
+    truth = y == "fraud"
+    assert pos["roc_auc"] == pytest.approx(skm.roc_auc_score(truth, score), rel=1e-12)
+    assert pos["average_precision"] == pytest.approx(
+        skm.average_precision_score(truth, score), rel=1e-12)
+    best = report["thresholds"]["best_f1"]
+    f1_at = {t: skm.f1_score(truth, score >= t) for t in np.unique(score)}
+    assert best["f1"] == pytest.approx(max(f1_at.values()), rel=1e-12)
+    assert best["f1"] == pytest.approx(f1_at[np.float32(best["threshold"])], rel=1e-12)
+
+
+def test_evaluate_scores_need_positive_class(tmp_path, capsys):
+    table = make_demo_predictions(500, seed=2)
+    path = tmp_path / "p.parquet"
+    pq.write_table(table, path)
+    assert main(["evaluate", str(path), "--y-true", "label", "--model", "ft=finetuned_pred",
+                 "--score", "ft=finetuned_score"]) == 2
+    assert "positive_class" in capsys.readouterr().err
+    assert main(["evaluate", str(path), "--y-true", "label", "--model", "ft=finetuned_pred",
+                 "--score", "other=finetuned_score", "--positive-class", "fraud"]) == 2
+    assert "'other'" in capsys.readouterr().err
