@@ -634,3 +634,56 @@ def test_curve_sums_of_either_state_share_the_contract():
     for e, b in zip(exact, binned):
         np.testing.assert_array_equal(b[:-1], e)  # the distinct scores, then -inf
     assert binned[0][-1] == exact[0][-1] and binned[1][-1] == exact[1][-1]
+
+
+# ---------------------------------------------------------------------------
+# thresholds= in roc_auc_score and average_precision_score
+# ---------------------------------------------------------------------------
+
+def test_scores_thresholds_equal_exact_at_every_distinct_score():
+    """With every distinct score as a threshold, binned AUC/AP are sklearn's exact ones."""
+    import sklearn.metrics as skm
+    rng = np.random.default_rng(21)
+    n, k = 3_000, 4
+    y = rng.integers(0, 2, n)
+    s = np.round(rng.random(n), 3)
+    every = np.unique(s)
+    np.testing.assert_allclose(fm.roc_auc_score(y, s, thresholds=every),
+                               skm.roc_auc_score(y, s), rtol=1e-12)
+    np.testing.assert_allclose(fm.average_precision_score(y, s, thresholds=every),
+                               skm.average_precision_score(y, s), rtol=1e-12)
+    logits = rng.normal(size=(n, k))
+    proba = np.round(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), 3)
+    proba /= proba.sum(axis=1, keepdims=True)
+    yk = rng.integers(0, k, n)
+    every = np.unique(proba)
+    for average in ("macro", "weighted", None):
+        np.testing.assert_allclose(
+            fm.roc_auc_score(yk, proba, multi_class="ovr", average=average, thresholds=every),
+            skm.roc_auc_score(yk, proba, multi_class="ovr", average=average), rtol=1e-12)
+        indicator = (rng.random((n, 3)) < 0.4).astype(int)
+        np.testing.assert_allclose(
+            fm.roc_auc_score(indicator, proba[:, :3], average=average, thresholds=every),
+            skm.roc_auc_score(indicator, proba[:, :3], average=average), rtol=1e-12)
+        np.testing.assert_allclose(
+            fm.average_precision_score(indicator, proba[:, :3], average=average,
+                                       thresholds=every),
+            skm.average_precision_score(indicator, proba[:, :3], average=average), rtol=1e-12)
+
+
+def test_scores_thresholds_count_and_errors():
+    rng = np.random.default_rng(22)
+    y = rng.integers(0, 2, 2_000)
+    s = rng.random(2_000)
+    state = fm.binned_score_state(y, s, thresholds=100)
+    assert fm.roc_auc_score(y, s, thresholds=100) == fm.binned_roc_auc(state)
+    assert abs(fm.roc_auc_score(y, s, thresholds=100) - fm.roc_auc_score(y, s)) <= \
+        fm.binned_roc_auc_bound(state)
+    proba = rng.dirichlet(np.ones(3), 2_000)
+    yk = rng.integers(0, 3, 2_000)
+    with pytest.raises(fm.exceptions.InvalidParameterError, match="multi_class"):
+        fm.roc_auc_score(yk, proba, multi_class="ovo", thresholds=10)
+    with pytest.raises(fm.exceptions.InvalidParameterError, match="average"):
+        fm.roc_auc_score(yk, proba, multi_class="ovr", average="micro", thresholds=10)
+    with pytest.raises(fm.exceptions.LabelError, match="1-D"):
+        fm.roc_auc_score(yk, proba[:, 0], thresholds=10)

@@ -34,10 +34,12 @@ from ..exceptions import (InputTypeError, InvalidInputError, InvalidParameterErr
 from ..kernels.cpu import curves as area_kernels
 from ..multiclass_scores import (MulticlassAreas, MulticlassScoreState, MultilabelScoreState,
                                  check_score_labels, column_classes, ranking_state)
+from ..binned import BinnedScoreState, binned_score_state
 from ..build import BinaryAreas, score_state
 from ..states import ScoreState
 from ._common import fill_doc, finalized_by
 from .confusion import _COMMON_PARAMS_DOC
+from . import curves
 from .curves import _positive_column, _pr_curve_from_state, _roc_curve_from_state
 
 __all__ = ["roc_auc_score", "average_precision_score"]
@@ -334,6 +336,8 @@ def _roc_auc_from_state(state, *, average="macro", max_fpr=None, multi_class="ra
     _check_average(average)
     _check_max_fpr(max_fpr)
     _check_multi_class(multi_class)
+    if isinstance(state, BinnedScoreState):
+        return _binned_roc_auc(state, average, max_fpr, multi_class, labels)
     _check_state(state, "roc_auc_score")
     if isinstance(state, BinaryAreas):
         if max_fpr not in (None, 1):
@@ -348,10 +352,65 @@ def _roc_auc_from_state(state, *, average="macro", max_fpr=None, multi_class="ra
     return _multiclass_roc_auc(state, average, max_fpr, multi_class, labels)
 
 
+def _binned_columns(state, average, labels, what):
+    """``(column states, positive class of each, weights)`` of a binned score matrix.
+
+    Binned mode answers per column (one class, or one indicator, against the
+    rest) and averages with ``macro``, ``weighted`` or None; the averages that
+    need the rows (``micro``, ``samples``) are refused.
+    """
+    if average not in ("macro", "weighted", None):
+        raise InvalidParameterError(format_message(
+            "average", f"={average!r} is not available with thresholds= for {what}: binned "
+                       "states keep per-column histograms",
+            fix="Use average='macro', 'weighted' or None, or the exact mode (thresholds=None)"))
+    if state.multilabel:
+        columns = [state.column(j) for j in range(state.n_columns)]
+        positives = [1] * state.n_columns
+    else:
+        positives = list(state.classes if labels is None else np.asarray(labels))
+        if len(positives) != state.n_columns:
+            raise LabelError(format_message(
+                "y_score", f"has {state.n_columns} columns but there are {len(positives)} "
+                           f"classes ({positives[:10]})",
+                fix="Give one score column per class, or pass labels="))
+        columns = [state.column(j) for j in range(state.n_columns)]
+    weights = []
+    for col, positive in zip(columns, positives):
+        pos, _ = col.bin_amounts(positive)
+        weights.append(float(pos.sum()))
+    return columns, positives, np.asarray(weights)
+
+
+def _binned_roc_auc(state, average, max_fpr, multi_class, labels):
+    """``roc_auc_score`` of a :class:`~fastmetrics.BinnedScoreState`."""
+    if state.n_columns == 1 and not state.multilabel:
+        if state.classes.size > 2:
+            raise LabelError(format_message(
+                "y_score", f"is 1-D but y_true has {state.classes.size} classes",
+                fix="Pass one score column per class with multi_class='ovr'"))
+        positive = state.classes[-1].item() if state.classes.size == 2 else None
+        return curves.binned_roc_auc(state, max_fpr=max_fpr, pos_label=positive)
+    if not state.multilabel:
+        if multi_class != "ovr":
+            raise InvalidParameterError(format_message(
+                "multi_class", f"={multi_class!r}: with thresholds= a multiclass target "
+                               "takes multi_class='ovr'",
+                fix="Pass multi_class='ovr', or the exact mode (thresholds=None) for 'ovo'"))
+        if max_fpr not in (None, 1):
+            raise InvalidParameterError(format_message(
+                "max_fpr", "is not supported for multiclass targets (as scikit-learn)"))
+    columns, positives, weights = _binned_columns(state, average, labels, "roc_auc_score")
+    scores = np.array([curves.binned_roc_auc(c, max_fpr=max_fpr, pos_label=p)
+                       for c, p in zip(columns, positives)])
+    return _average(scores, average, weights)
+
+
 @finalized_by(_roc_auc_from_state)
 @fill_doc(**_DOCS)
 def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_fpr=None,
-                  multi_class="raise", labels=None, data=None, drop_nulls=False):
+                  multi_class="raise", labels=None, thresholds=None, data=None,
+                  drop_nulls=False):
     """Area under the ROC curve, as :func:`sklearn.metrics.roc_auc_score`.
 
     Binary targets take 1-D scores of the greater label; multiclass targets a
@@ -383,6 +442,12 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
     labels : array-like of shape (n_columns,), optional
         Multiclass only: the class of each score column, sorted and unique;
         every class of ``y_true`` must be listed.
+    thresholds : int or array-like, optional
+        Binned mode: the area of the ROC curve through these thresholds (a
+        count means ``np.linspace(0, 1, count)``), from per-class histograms
+        built in one O(n) pass (:func:`~fastmetrics.binned_roc_auc`; its bound
+        :func:`~fastmetrics.binned_roc_auc_bound`). Binary targets, multiclass
+        ``"ovr"`` and multilabel targets with ``average`` macro, weighted or None.
 %(common_params)s
 
     Returns
@@ -408,6 +473,11 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
     _check_average(average)
     _check_max_fpr(max_fpr)
     _check_multi_class(multi_class)
+    if thresholds is not None:
+        state = binned_score_state(y_true, y_score, thresholds=thresholds,
+                                   sample_weight=sample_weight, data=data, drop_nulls=drop_nulls)
+        return _roc_auc_from_state(state, average=average, max_fpr=max_fpr,
+                                   multi_class=multi_class, labels=labels)
     state = ranking_state(y_true, y_score, sample_weight=sample_weight, labels=labels,
                           data=data, drop_nulls=drop_nulls, areas=True,
                           pairwise=multi_class == "ovo", micro=average == "micro",
@@ -511,9 +581,26 @@ def _multilabel_average_precision(state, average, pos_label):
     return _average(scores, average, weights)
 
 
+def _binned_average_precision(state, average, pos_label):
+    """``average_precision_score`` of a :class:`~fastmetrics.BinnedScoreState`."""
+    if state.n_columns == 1 and not state.multilabel:
+        return curves.binned_average_precision(state, pos_label=pos_label)
+    if pos_label != 1:
+        raise InvalidParameterError(format_message(
+            "pos_label", f"={pos_label!r}: for multiclass and multilabel targets pos_label "
+                         "must stay 1 (as scikit-learn)"))
+    columns, positives, weights = _binned_columns(state, average, None,
+                                                  "average_precision_score")
+    scores = np.array([curves.binned_average_precision(c, pos_label=p)
+                       for c, p in zip(columns, positives)])
+    return _average(scores, average, weights)
+
+
 def _average_precision_from_state(state, *, average="macro", pos_label=1):
     """``average_precision_score`` from a state (binary, multiclass or multilabel)."""
     _check_average(average)
+    if isinstance(state, BinnedScoreState):
+        return _binned_average_precision(state, average, pos_label)
     _check_state(state, "average_precision_score")
     if isinstance(state, BinaryAreas):
         if pos_label not in state.classes.tolist():
@@ -536,7 +623,7 @@ def _average_precision_from_state(state, *, average="macro", pos_label=1):
 @finalized_by(_average_precision_from_state)
 @fill_doc(**_DOCS)
 def average_precision_score(y_true, y_score, *, average="macro", pos_label=1,
-                            sample_weight=None, data=None, drop_nulls=False):
+                            sample_weight=None, thresholds=None, data=None, drop_nulls=False):
     """Average precision (step-wise area under the PR curve), as scikit-learn's.
 
     Binary targets take 1-D scores of ``pos_label``; multiclass targets are
@@ -555,6 +642,10 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1,
     pos_label : int, float, bool or str, default=1
         The positive class of a binary target; must stay 1 otherwise.
     sample_weight : array-like of shape (n_samples,), optional
+    thresholds : int or array-like, optional
+        Binned mode: the step sum over the PR points of these thresholds (see
+        :func:`~fastmetrics.binned_average_precision` and its bound), from one
+        O(n) pass; ``average`` macro, weighted or None.
 %(common_params)s
 
     Returns
@@ -572,6 +663,10 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1,
     0.7778
     """
     _check_average(average)
+    if thresholds is not None:
+        state = binned_score_state(y_true, y_score, thresholds=thresholds,
+                                   sample_weight=sample_weight, data=data, drop_nulls=drop_nulls)
+        return _average_precision_from_state(state, average=average, pos_label=pos_label)
     state = ranking_state(y_true, y_score, sample_weight=sample_weight, data=data,
                           drop_nulls=drop_nulls, areas=True, pairwise=False,
                           micro=average == "micro", samples=average == "samples",
