@@ -181,6 +181,68 @@ def cases(fm, sk, n: int, n_mid: int) -> list[Case]:
                     check_binned_vs_torchmetrics(fm, n, 1000), target=100.0,
                     peer_name="torchmetrics", group=group,
                     note="checked: same counts at torchmetrics' float32 thresholds"))
+    out += multiclass_cases(fm, sk, n_mid)
+    return out
+
+
+def multiclass_scores(n: int, k: int = 10, seed: int = 0):
+    """Labels uniform over ``k`` classes and float32 softmax probabilities (all distinct)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    logits = rng.standard_normal((n, k)).astype(np.float32)
+    logits[np.arange(n), y] += np.float32(1.0)  # an informative model
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    d = {"y": y, "p": p}
+    try:
+        import torch
+        d.update(ty=torch.from_numpy(y), tp=torch.from_numpy(p.copy()))
+    except ImportError:
+        pass
+    return d
+
+
+def tm_multiclass(name, k, **kwargs):
+    def call(d):
+        try:
+            import torchmetrics.functional.classification as tmc
+        except ImportError:
+            raise Unavailable("torchmetrics is not installed") from None
+        return float(getattr(tmc, name)(d["tp"], d["ty"], num_classes=k, **kwargs))
+    return call
+
+
+def multiclass_cases(fm, sk, n: int, k: int = 10) -> list[Case]:
+    group = f"multiclass, K = {k} float32 probabilities, n = {n:,}"
+    setup = (lambda: multiclass_scores(n, k))
+    out = [
+        Case("roc_auc_score(multi_class='ovr')", n, setup,
+             lambda d: fm.roc_auc_score(d["y"], d["p"], multi_class="ovr"),
+             lambda d: sk.roc_auc_score(d["y"], d["p"], multi_class="ovr"),
+             check_close(1e-12), target=10.0, group=group),
+        Case("roc_auc_score(multi_class='ovr')", n, setup,
+             lambda d: fm.roc_auc_score(d["y"], d["p"], multi_class="ovr"),
+             tm_multiclass("multiclass_auroc", k, average="macro"), check_close(1e-4),
+             peer_name="torchmetrics", group=group,
+             note="torchmetrics computes in float32"),
+        Case("roc_auc_score(multi_class='ovo')", n, setup,
+             lambda d: fm.roc_auc_score(d["y"], d["p"], multi_class="ovo"),
+             lambda d: sk.roc_auc_score(d["y"], d["p"], multi_class="ovo"),
+             check_close(1e-12), group=group),
+        Case("average_precision_score(macro)", n, setup,
+             lambda d: fm.average_precision_score(d["y"], d["p"]),
+             lambda d: sk.average_precision_score(d["y"], d["p"]),
+             check_close(1e-12), group=group),
+        Case("top_k_accuracy_score(k=3)", n, setup,
+             lambda d: fm.top_k_accuracy_score(d["y"], d["p"], k=3),
+             lambda d: sk.top_k_accuracy_score(d["y"], d["p"], k=3),
+             check_close(1e-15), group=group),
+        Case("expected_calibration_error (top-label)", n, setup,
+             lambda d: fm.expected_calibration_error(d["y"], d["p"]),
+             tm_multiclass("multiclass_calibration_error", k, n_bins=15),
+             check_close(1e-4), peer_name="torchmetrics", group=group,
+             note="no value on a bin edge here, where the two close bins on opposite sides"),
+    ]
     return out
 
 
