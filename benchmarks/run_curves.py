@@ -240,8 +240,10 @@ def multiclass_cases(fm, sk, n: int, k: int = 10) -> list[Case]:
         Case("expected_calibration_error (top-label)", n, setup,
              lambda d: fm.expected_calibration_error(d["y"], d["p"]),
              tm_multiclass("multiclass_calibration_error", k, n_bins=15),
-             check_close(1e-4), peer_name="torchmetrics", group=group,
-             note="no value on a bin edge here, where the two close bins on opposite sides"),
+             check_close(1e-4, atol=2e-6), peer_name="torchmetrics", group=group,
+             note="torchmetrics sums in float32 (7e-7 apart at an ECE of 5e-4; ours equals "
+                  "a float64 numpy oracle); no value on a bin edge here, where the two "
+                  "close bins on opposite sides"),
     ]
     return out
 
