@@ -135,21 +135,7 @@ def _binary_roc_auc(state, max_fpr):
     fpr, tpr, _ = _roc_curve_from_state(state, pos_label=pos_label)
     if max_fpr is None or max_fpr == 1:  # a zero-weight class: sklearn's NaN and warnings
         return float(np.trapezoid(tpr, fpr))
-    stop = np.searchsorted(fpr, max_fpr, "right")
-    if stop == 0:  # fpr is NaN (no negative weight): scikit-learn's auc() gets one point
-        raise InvalidInputError(format_message(
-            "sample_weight", "leaves no negative weight, so the partial ROC area up to "
-                             f"max_fpr={max_fpr} is undefined",
-            fix="Give at least one negative row a positive weight"))
-    x_interp = [fpr[stop - 1], fpr[stop]]
-    y_interp = [tpr[stop - 1], tpr[stop]]
-    tpr = np.append(tpr[:stop], np.interp(max_fpr, x_interp, y_interp))
-    fpr = np.append(fpr[:stop], max_fpr)
-    partial_auc = float(np.trapezoid(tpr, fpr))
-    # McClish correction: 0.5 for a non-discriminant model, 1 for a perfect one
-    min_area = 0.5 * max_fpr ** 2
-    max_area = max_fpr
-    return 0.5 * (1 + (partial_auc - min_area) / (max_area - min_area))
+    return curves._mcclish(fpr, tpr, max_fpr)
 
 
 def _column_diag(state, labels):
