@@ -396,6 +396,14 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
                            key_counts.astype(np.int64), key_sums)
 
 
+def check_label_kind(argument: str, label, classes: np.ndarray, column: str) -> None:
+    """Refuse a string ``label`` for numeric ``classes`` of ``column``, and the reverse."""
+    if classes.size and (classes.dtype.kind in "OUS") != isinstance(label, str):
+        raise LabelError(format_message(
+            argument, f"={label!r} does not match the type of the labels in {column} "
+                      f"({classes.tolist()[:3]})", fix="Pass one of those labels"))
+
+
 def _binary_scores(t: Column, scores: Column, w: Column | None, positive_class=None):
     """Checked inputs of a binary ranking problem, one batch.
 
@@ -425,12 +433,7 @@ def _binary_scores(t: Column, scores: Column, w: Column | None, positive_class=N
             fix="Scores must be finite: drop or impute those rows"))
     candidates, [(array, lookup, offset)] = encode_columns([t])
     if positive_class is not None:
-        is_string = candidates.dtype.kind in "OUS"
-        if candidates.size and is_string != isinstance(positive_class, str):
-            raise LabelError(format_message(
-                "positive_class", f"={positive_class!r} does not match the type of the labels "
-                                  f"in {t.name} ({candidates.tolist()[:3]})",
-                fix="Pass one of those labels"))
+        check_label_kind("positive_class", positive_class, candidates, t.name)
         hit = np.flatnonzero(candidates == positive_class)
         is_positive = (lookup == hit[0]) if hit.size else np.zeros(lookup.size, dtype=bool)
         codes = kernels.label_codes(array, is_positive.astype(np.int64), offset)

@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._encode import Column, _widen, check_weights
-from .build import _batches, _columns, _warn_dropped
+from .build import _batches, _columns, merge_batches
 from .calibration_build import present_classes
-from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
+from .exceptions import (InputTypeError, InvalidInputError,
                          InvalidParameterError, LabelError, format_message)
 from .inputs import DictionaryChunk
 from .kernels.cpu import binning as kernels
@@ -447,19 +447,7 @@ def binned_score_state(y_true, y_score, *, thresholds, sample_weight=None, data=
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
     two_d = frozenset({"y_true", "y_score"})
     _, names, batches = _batches(roles, data, drop_nulls, two_d=two_d)
-    state = None
-    n_dropped = 0
-    for batch in batches:
-        n_dropped += batch.n_dropped
-        if batch.length == 0:
-            continue
-        part = _count_batch(_columns(batch, names, "y_true"), _columns(batch, names, "y_score"),
-                            _columns(batch, names, "sample_weight"), grid, count)
-        state = part if state is None else state.merge(part)
-    _warn_dropped(n_dropped)
-    if state is None:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
-    if n_dropped:
-        state = replace(state, n_dropped=n_dropped)
-    return state
+    return merge_batches(batches, lambda batch: _count_batch(
+        *(_columns(batch, names, role) for role in ("y_true", "y_score", "sample_weight")),
+        grid, count), skip_empty=True)
 

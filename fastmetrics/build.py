@@ -8,6 +8,7 @@ call them (or merge their results) directly.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import warnings
 from dataclasses import dataclass
@@ -51,10 +52,36 @@ def _batches(roles: dict, data, drop_nulls, two_d=frozenset()):
                                               two_d=two_d)
 
 
-def _warn_dropped(n_dropped: int) -> None:
+def _warn_dropped(n_dropped: int, stacklevel: int = 4) -> None:
     if n_dropped:
         warnings.warn(f"drop_nulls=True: dropped {n_dropped} row(s) holding nulls.",
-                      NullsDroppedWarning, stacklevel=4)
+                      NullsDroppedWarning, stacklevel=stacklevel)
+
+
+def merge_batches(batches, count, *, empty=None, skip_empty=False):
+    """Count each batch into a state with ``count(batch)`` and merge the states in order.
+
+    The one loop of every state builder: it also adds up the rows dropped for
+    nulls (one warning for all of them, recorded as the state's
+    ``n_dropped``). Without any batch the state is ``empty()``, or
+    :class:`~fastmetrics.exceptions.EmptyInputError` when ``empty`` is None.
+    ``skip_empty`` leaves batches of no rows uncounted.
+    """
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        if skip_empty and batch.length == 0:
+            continue
+        part = count(batch)
+        state = part if state is None else state.merge(part)
+    _warn_dropped(n_dropped, stacklevel=5)
+    if state is None:
+        if empty is None:
+            raise EmptyInputError(format_message("y_true", "is empty",
+                                                 fix="Pass at least one row"))
+        state = empty()
+    return dataclasses.replace(state, n_dropped=n_dropped) if n_dropped else state
 
 
 def is_multilabel_input(y) -> bool:
@@ -134,22 +161,12 @@ def confusion_state(y_true, y_pred, *, sample_weight=None, groups=None, threshol
     given, names, batches = _batches(roles, data, drop_nulls)
     if threshold is not None:
         return _thresholded_state(batches, names, threshold, pos_label, labels)
-    state = None
-    n_dropped = 0
-    for batch in batches:
-        n_dropped += batch.n_dropped
-        part = count_pair(_columns(batch, names, "y_true"), _columns(batch, names, "y_pred"),
-                          _columns(batch, names, "sample_weight"),
-                          _columns(batch, names, "groups"))
-        state = part if state is None else state.merge(part)
-    if state is None:
-        state = ConfusionState.empty(weighted=sample_weight is not None,
-                                     group_names=None if groups is None else [])
-    _warn_dropped(n_dropped)
-    if n_dropped:
-        state = ConfusionState(state.classes, state.counts, state.weight_sums,
-                               state.group_names, n_dropped)
-    return state
+    return merge_batches(
+        batches,
+        lambda batch: count_pair(*(_columns(batch, names, role)
+                                   for role in ("y_true", "y_pred", "sample_weight", "groups"))),
+        empty=lambda: ConfusionState.empty(weighted=sample_weight is not None,
+                                           group_names=None if groups is None else []))
 
 
 def _thresholded_state(batches, names, threshold, pos_label, labels) -> ConfusionState:
@@ -301,22 +318,8 @@ def multilabel_state(y_true, y_pred, *, sample_weight=None, data=None,
     roles = {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight}
     given, names, batches = _batches(roles, data, drop_nulls,
                                      two_d=frozenset({"y_true", "y_pred"}))
-    state = None
-    n_dropped = 0
-    for batch in batches:
-        n_dropped += batch.n_dropped
-        part = count_multilabel(_columns(batch, names, "y_true"),
-                                _columns(batch, names, "y_pred"),
-                                _columns(batch, names, "sample_weight"))
-        state = part if state is None else state.merge(part)
-    _warn_dropped(n_dropped)
-    if state is None:
-        raise EmptyInputError(format_message(
-            "y_true", "is empty", fix="Pass at least one row"))
-    if n_dropped:
-        state = MultilabelState(state.counts, state.weight_sums, state.sample_keys,
-                                state.sample_counts, state.sample_weight_sums, n_dropped)
-    return state
+    return merge_batches(batches, lambda batch: count_multilabel(
+        *(_columns(batch, names, role) for role in ("y_true", "y_pred", "sample_weight"))))
 
 
 def state_for(y_true, y_pred, *, sample_weight=None, threshold=None, pos_label=1,
@@ -379,20 +382,9 @@ def score_state(y_true, y_score, *, sample_weight=None, positive_class=None, dat
 
 def _merged_score_state(batches, names, positive_class=None) -> ScoreState:
     """Count each batch into a ScoreState and merge them (warning of dropped rows)."""
-    state = None
-    n_dropped = 0
-    for batch in batches:
-        n_dropped += batch.n_dropped
-        part = count_scores(_columns(batch, names, "y_true"), _columns(batch, names, "y_score"),
-                            _columns(batch, names, "sample_weight"), positive_class)
-        state = part if state is None else state.merge(part)
-    _warn_dropped(n_dropped)
-    if state is None:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
-    if n_dropped:
-        state = ScoreState(state.thresholds, state.class_counts, state.class_weights,
-                           state.classes, n_dropped)
-    return state
+    return merge_batches(batches, lambda batch: count_scores(
+        *(_columns(batch, names, role) for role in ("y_true", "y_score", "sample_weight")),
+        positive_class))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import numbers
 
 import numpy as np
 
-from .build import _batches, _columns, _warn_dropped, is_multilabel_input
-from ._encode import Column, check_weights, encode_columns
+from .build import _batches, _columns, _warn_dropped, is_multilabel_input, merge_batches
+from ._encode import Column, check_label_kind, check_weights, encode_columns
 from .calibration_state import CalibrationState, LossState
 from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                          InvalidParameterError, LabelError, format_message)
@@ -197,10 +197,7 @@ def _binary_columns(batches, names, labels, top_label, seen, positive_class=None
 def _one_vs_rest(t: Column, positive_class) -> Column:
     """``y_true == positive_class`` as a bool Column (any number of classes)."""
     classes, array, lookup, offset = present_classes(t)
-    if classes.size and (classes.dtype.kind in "OUS") != isinstance(positive_class, str):
-        raise LabelError(format_message(
-            "positive_class", f"={positive_class!r} does not match the type of the labels in "
-                              f"{t.name} ({classes.tolist()[:3]})", fix="Pass one of those labels"))
+    check_label_kind("positive_class", positive_class, classes, t.name)
     hit = classes == positive_class
     codes = lookup[np.asarray(array).astype(np.int64) - offset]
     return Column(t.name, hit[codes] if hit.size else np.zeros(codes.size, dtype=bool), t.batch)
@@ -502,21 +499,7 @@ def loss_state(y_true, y_proba, *, sample_weight=None, labels=None, log=True, br
             "y_true", "is a 2-D indicator array; these losses take one label per row",
             fix="Pass 1-D labels (e.g. y.argmax(axis=1) for one-hot rows)"))
     _, names, batches = _batches(roles, data, drop_nulls, two_d=frozenset({"y_proba"}))
-    state = None
-    n_dropped = 0
-    for batch in batches:
-        n_dropped += batch.n_dropped
-        if batch.length == 0:
-            continue
-        part = _count_losses(_columns(batch, names, "y_true"), _columns(batch, names, "y_proba"),
-                             _columns(batch, names, "sample_weight"), sorted_, bool(log),
-                             bool(brier))
-        state = part if state is None else state.merge(part)
-    _warn_dropped(n_dropped)
-    if state is None:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
-    if n_dropped:
-        state = LossState(state.classes, state.one_d, state.counts, state.weight_sums,
-                          state.log_sums, state.brier_sums, state.known, state.unnormalized,
-                          n_dropped)
-    return state
+    return merge_batches(batches, lambda batch: _count_losses(
+        _columns(batch, names, "y_true"), _columns(batch, names, "y_proba"),
+        _columns(batch, names, "sample_weight"), sorted_, bool(log), bool(brier)),
+        skip_empty=True)
