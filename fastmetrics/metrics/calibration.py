@@ -52,7 +52,20 @@ _TOP_LABEL_DOC = """    labels : array-like of shape (n_classes,), optional
         the sorted classes of ``y_true``, which must then number
         ``n_classes`` (and a chunked input needs ``labels=``)."""
 
-_DOCS = dict(common_params=_COMMON_PARAMS_DOC, binning=_BINNING_DOC, top_label=_TOP_LABEL_DOC)
+_INPUTS_DOC = """    y_true : array-like of shape (n_samples,) or column name
+        True labels: of a binary target, or of any target with 2-D ``y_prob``.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or column name
+        Probabilities of the positive class, in [0, 1]; or one column per
+        class, for *top-label* calibration: the confidence is the row's
+        largest probability and the event that its class is the true one
+        (ties: the first column, as ``argmax``).
+    pos_label : int, float, bool or str, optional
+        The positive class; 1 by default for {0, 1} and {-1, 1} targets. Not
+        used with 2-D ``y_prob``.
+    sample_weight : array-like of shape (n_samples,) or column name, optional"""
+
+_DOCS = dict(common_params=_COMMON_PARAMS_DOC, binning=_BINNING_DOC, top_label=_TOP_LABEL_DOC,
+             inputs=_INPUTS_DOC)
 
 
 def resolve_pos_label(classes, pos_label, *, greater_fallback=False):
@@ -237,17 +250,7 @@ def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or column name
-        True labels: of a binary target, or of any target with 2-D ``y_prob``.
-    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or column name
-        Probabilities of the positive class, in [0, 1]; or one column per
-        class, for *top-label* calibration: the confidence is the row's
-        largest probability and the event that its class is the true one
-        (ties: the first column, as ``argmax``).
-    pos_label : int, float, bool or str, optional
-        The positive class; 1 by default for {0, 1} and {-1, 1} targets. Not
-        used with 2-D ``y_prob``.
-    sample_weight : array-like of shape (n_samples,) or column name, optional
+%(inputs)s
 %(binning)s
 %(top_label)s
 %(common_params)s
@@ -327,17 +330,7 @@ def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or column name
-        True labels: of a binary target, or of any target with 2-D ``y_prob``.
-    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or column name
-        Probabilities of the positive class, in [0, 1]; or one column per
-        class, for *top-label* calibration: the confidence is the row's
-        largest probability and the event that its class is the true one
-        (ties: the first column, as ``argmax``).
-    pos_label : int, float, bool or str, optional
-        The positive class; 1 by default for {0, 1} and {-1, 1} targets. Not
-        used with 2-D ``y_prob``.
-    sample_weight : array-like of shape (n_samples,) or column name, optional
+%(inputs)s
 %(binning)s
 %(top_label)s
     norm : {"l1", "l2", "max"}, default="l1"
