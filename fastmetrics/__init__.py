@@ -26,9 +26,10 @@ from .metrics.curves import (binned_average_precision, binned_average_precision_
 from .states import ConfusionState, MultilabelState, ScoreState
 from .metrics.topk import TopKState, top_k_state
 from . import inference
-from .inference import (ConfidenceInterval, TestResult, clopper_pearson_interval,
-                        delong_interval, delong_roc_variance, delong_test, mcnemar_test,
-                        proportion_interval, wilson_interval)
+from .inference import (BootstrapResult, ConfidenceInterval, PairedBootstrapResult, TestResult,
+                        bootstrap, clopper_pearson_interval, delong_interval,
+                        delong_roc_variance, delong_test, mcnemar_test, paired_bootstrap,
+                        permutation_test, proportion_interval, wilson_interval)
 
 __version__ = "0.1.0"
 
@@ -46,7 +47,8 @@ __all__ = [
     "top_k_state", "TopKState",
     "inference", "ConfidenceInterval", "TestResult", "wilson_interval",
     "clopper_pearson_interval", "proportion_interval", "mcnemar_test", "delong_roc_variance",
-    "delong_interval", "delong_test",
+    "delong_interval", "delong_test", "bootstrap", "BootstrapResult", "paired_bootstrap",
+    "PairedBootstrapResult", "permutation_test",
     "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning", "exceptions",
     "__version__",
 ]

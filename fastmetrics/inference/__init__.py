@@ -9,16 +9,23 @@ Analytic companions of the metrics, cheap enough to report every time:
   (exact binomial or chi-square);
 * :func:`delong_roc_variance`, :func:`delong_interval` and
   :func:`delong_test`: DeLong's variance and interval of the ROC AUC, and the
-  paired test of two models' AUCs.
+  paired test of two models' AUCs;
+* :func:`bootstrap`: percentile, basic, BCa or normal intervals of any metric,
+  resampling states (count tables, distinct-score tables) instead of rows;
+* :func:`paired_bootstrap` and :func:`permutation_test`: is model A better
+  than model B on the same rows, for any metric.
 
-Every interval is a :class:`ConfidenceInterval` and every test a
-:class:`TestResult`.
+Every analytic interval is a :class:`ConfidenceInterval` and every test a
+:class:`TestResult`; the bootstrap returns a :class:`BootstrapResult` (which
+holds a ConfidenceInterval) and a :class:`PairedBootstrapResult`.
 
 >>> import fastmetrics as fm
 >>> fm.inference.wilson_interval(45, 50).low > 0.78
 True
 """
 
+from .bootstrap import BootstrapResult, bootstrap
+from .compare import PairedBootstrapResult, paired_bootstrap, permutation_test
 from .delong import delong_interval, delong_roc_variance, delong_test
 from .mcnemar import mcnemar_test
 from .proportions import clopper_pearson_interval, proportion_interval, wilson_interval
@@ -29,4 +36,6 @@ __all__ = [
     "wilson_interval", "clopper_pearson_interval", "proportion_interval",
     "mcnemar_test",
     "delong_roc_variance", "delong_interval", "delong_test",
+    "bootstrap", "BootstrapResult", "paired_bootstrap", "PairedBootstrapResult",
+    "permutation_test",
 ]

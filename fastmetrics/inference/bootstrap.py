@@ -1,0 +1,290 @@
+"""The bootstrap of any metric, resampling states instead of rows.
+
+:func:`bootstrap` gives a confidence interval (percentile, basic, BCa or
+normal) and the standard error of a metric, from thousands of resamples, at
+a cost that barely depends on the number of rows:
+
+* **Confusion-matrix metrics** (accuracy, precision, recall, F1, MCC, kappa,
+  ...): one pass over the rows builds the K x K count table; each resample
+  redraws the table from a multinomial (exactly the distribution of the table
+  of n rows drawn with replacement), and the metric of all resampled tables is
+  computed at once (:mod:`fastmetrics.inference.batched`). O(resamples x K^2).
+* **Binary ROC AUC and average precision**: one sort builds the table of
+  distinct scores; each resample redraws every entry of the table as a
+  Poisson count (the Poisson bootstrap, see below) and one O(U) pass over the
+  sorted table gives both areas. No re-sort, no row array.
+* **Everything else** (weighted rows, multiclass scores, calibration and
+  losses, top-k, multilabel targets): the rows are resampled with Poisson(1)
+  weights and the metric is computed on each resample (O(resamples x n)).
+
+**Poisson bootstrap.** Where a table is not a small multinomial (the
+distinct-score table has up to n entries) or rows must be drawn one by one,
+each row (or entry of count c) is drawn Poisson(1) (or Poisson(c)) times,
+independently: the classic bootstrap up to a random total, asymptotically
+equivalent (Hanley & MacGibbon 2006; Chamandy et al. 2012). The draws come
+from Philox4x32-10, a counter-based generator, keyed by (seed, resample,
+entry or global row index): no resamples x rows array is ever built, and a
+chunked or partitioned run gives the same draws as one pass.
+
+**Undefined resamples.** A resample where the metric is undefined (it
+raises, returns NaN, or falls back on ``zero_division`` while that is
+``"warn"``; a ROC AUC resample with one class only) is set to NaN, left out
+of the interval and counted in :attr:`BootstrapResult.n_undefined`, with an
+:class:`~fastmetrics.UndefinedMetricWarning`. Pass ``zero_division=0.0`` (or
+1.0) to score such resamples by that convention instead.
+
+**BCa** needs the jackknife. Count tables have one leave-one-out value per
+nonzero cell (O(K^2)), the ROC AUC's come from DeLong's placement values
+and the average precision's from suffix sums over the distinct-score table
+(O(U) each). The row-resampling route has no cheap jackknife: BCa is refused
+there and the error names the methods that work.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..exceptions import (InvalidInputError, InvalidParameterError, UndefinedMetricWarning,
+                          format_message)
+from .intervals import bootstrap_interval, check_method, min_resamples
+from .resampling import check_n_resamples, check_seed
+from .results import ConfidenceInterval, _plain, _short, check_confidence_level
+from .statistics import build_statistic
+
+__all__ = ["BootstrapResult", "bootstrap", "summarize", "check_estimate"]
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapResult:
+    """A metric's estimate with its bootstrap interval and standard error.
+
+    Attributes
+    ----------
+    estimate : float
+        The metric on the data.
+    confidence_interval : ConfidenceInterval
+        The interval (its ``method`` names the interval method); ``low`` and
+        ``high`` are also attributes of the result.
+    standard_error : float
+        Standard deviation of the defined resampled values (``ddof=1``).
+    n_resamples : int
+        Resamples drawn.
+    n_undefined : int
+        Resamples on which the metric was undefined (left out).
+    resampling : str
+        How resamples were drawn: ``"multinomial"`` (count tables),
+        ``"stratified multinomial"``, ``"poisson table"`` (distinct-score
+        table) or ``"poisson rows"``.
+    seed : int
+        The seed used (drawn from the OS when ``seed=None`` was passed).
+    bootstrap_distribution : ndarray of shape (n_resamples,) or None
+        The resampled values (NaN where undefined), with
+        ``return_values=True``.
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> r = fm.bootstrap(fm.accuracy_score, [0, 1, 1, 0, 1] * 20, [0, 1, 0, 0, 1] * 20,
+    ...                  n_resamples=2000, method="percentile", seed=1)
+    >>> r.estimate, r.low < 0.8 < r.high, r.n_undefined
+    (0.8, True, 0)
+    """
+
+    estimate: float
+    confidence_interval: ConfidenceInterval
+    standard_error: float
+    n_resamples: int
+    n_undefined: int
+    resampling: str
+    seed: int
+    bootstrap_distribution: np.ndarray | None = None
+
+    @property
+    def low(self) -> float:
+        return self.confidence_interval.low
+
+    @property
+    def high(self) -> float:
+        return self.confidence_interval.high
+
+    @property
+    def method(self) -> str:
+        return self.confidence_interval.method
+
+    @property
+    def confidence_level(self) -> float:
+        return self.confidence_interval.confidence_level
+
+    def to_dict(self) -> dict:
+        """Plain Python values (the distribution as a list when kept)."""
+        return {"estimate": _plain(self.estimate), "low": _plain(self.low),
+                "high": _plain(self.high), "confidence_level": self.confidence_level,
+                "method": self.method, "standard_error": _plain(self.standard_error),
+                "n_resamples": self.n_resamples, "n_undefined": self.n_undefined,
+                "resampling": self.resampling, "seed": self.seed}
+
+    def __repr__(self) -> str:
+        return (f"BootstrapResult(estimate={_short(self.estimate)}, low={_short(self.low)}, "
+                f"high={_short(self.high)}, confidence_level={_short(self.confidence_level)}, "
+                f"method={self.method!r}, standard_error={_short(self.standard_error)}, "
+                f"n_resamples={self.n_resamples}, n_undefined={self.n_undefined}, "
+                f"resampling={self.resampling!r})")
+
+
+def check_estimate(estimate: float, what: str) -> None:
+    """A metric undefined on the data itself has no interval: say so before resampling."""
+    if not math.isfinite(estimate):
+        raise InvalidInputError(format_message(
+            "y_true", f"gives {what} = {estimate} on the data itself, so it has no "
+                      "confidence interval",
+            fix="Check the data (both classes present? rows predicted positive?) or pass "
+                "zero_division=0.0"))
+
+
+def summarize(estimate: float, values: np.ndarray, *, method: str, confidence_level: float,
+              jackknife, resampling: str, seed: int, return_values: bool,
+              what: str = "the metric") -> BootstrapResult:
+    """The :class:`BootstrapResult` of resampled ``values`` (NaN = undefined).
+
+    ``jackknife`` is a callable returning grouped jackknife values (only
+    called for BCa). Raises when fewer defined resamples remain than the
+    confidence level needs; warns when some were undefined.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    defined = values[~np.isnan(values)]
+    n_undefined = int(values.size - defined.size)
+    needed = min_resamples(confidence_level)
+    check_estimate(estimate, what)
+    if defined.size < needed:
+        raise InvalidInputError(format_message(
+            "n_resamples", f"left {defined.size} resample(s) where {what} is defined "
+                           f"({n_undefined} of {values.size} undefined); a "
+                           f"{confidence_level:g} interval needs at least {needed}",
+            fix=f"Raise n_resamples (to at least {math.ceil(needed * values.size / max(1, defined.size))}"
+                " or far more), or evaluate on more rows"))
+    if n_undefined:
+        warnings.warn(
+            f"{n_undefined} of {values.size} resamples ({n_undefined / values.size:.2%}) left "
+            f"{what} undefined (e.g. one class drawn, or 0/0 with zero_division='warn'); they "
+            "are left out, so the interval describes the resamples where it is defined. "
+            "Pass zero_division=0.0 to count 0/0 as 0, or evaluate on more rows.",
+            UndefinedMetricWarning, stacklevel=3)
+    jack = jackknife() if method == "bca" else None
+    low, high = bootstrap_interval(defined, float(estimate), confidence_level, method, jack)
+    if method == "bca" and math.isnan(low):
+        warnings.warn(
+            "The BCa interval is undefined: the estimate lies outside the resampled values, "
+            "so the bias correction is infinite. Use method='percentile'.",
+            UndefinedMetricWarning, stacklevel=3)
+    se = float(np.std(defined, ddof=1))
+    ci = ConfidenceInterval(float(estimate), low, high, confidence_level, method, se)
+    return BootstrapResult(float(estimate), ci, se, int(values.size), n_undefined,
+                           resampling, seed, values if return_values else None)
+
+
+def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=None,
+              threshold=None, positive_class=None, strata=None, stratify=False,
+              n_resamples=10_000, confidence_level=0.95, method="bca", seed=0,
+              return_values=False, data=None, drop_nulls=False,
+              **metric_params) -> BootstrapResult:
+    """Bootstrap confidence interval and standard error of a metric.
+
+    Parameters
+    ----------
+    metric : callable
+        A fastmetrics metric (``fm.f1_score``, ``fm.roc_auc_score``,
+        ``fm.log_loss``, ...) or a function of a state, ``f(state) -> float``,
+        given with ``state=`` (a :class:`~fastmetrics.ConfusionState` or a
+        :class:`~fastmetrics.ScoreState`).
+    y_true, y_pred : array-like or column name, optional
+        The rows, as for the metric itself (``y_pred`` holds scores or
+        probabilities for score metrics). Not with ``state=``.
+    state : ConfusionState or ScoreState, optional
+        A state built (and merged) beforehand, e.g. from streamed chunks,
+        instead of rows. It must be unweighted.
+    sample_weight : array-like or column name, optional
+        Row weights; rows are then resampled one by one (Poisson weights).
+    threshold : float, optional
+        For confusion metrics of scores: predict positive where
+        ``y_pred >= threshold`` (see :func:`~fastmetrics.confusion_state`).
+    positive_class : label, optional
+        For ROC AUC and average precision of a multiclass ``y_true`` with
+        1-D scores: score this class against the rest.
+    strata : array-like or column name, optional
+        A stratum per row (e.g. a data source): each resample keeps the
+        number of rows of every stratum. Confusion metrics only.
+    stratify : bool, default=False
+        Keep the number of rows of every true class (stratified by class).
+        Confusion metrics only (for a ranking metric the distinct-score table
+        is resampled per class anyway: positives and negatives are drawn
+        independently).
+    n_resamples : int, default=10_000
+    confidence_level : float, default=0.95
+    method : {"bca", "percentile", "basic", "normal"}, default="bca"
+        See :mod:`fastmetrics.inference.intervals`.
+    seed : int or None, default=0
+        The same seed gives the same result; None draws a seed (reported in
+        the result).
+    return_values : bool, default=False
+        Keep the resampled values in ``bootstrap_distribution``.
+    data, drop_nulls
+        As for the metric.
+    **metric_params
+        Keyword arguments of the metric (``average=``, ``pos_label=``,
+        ``zero_division=``, ``beta=``, ...).
+
+    Returns
+    -------
+    BootstrapResult
+
+    Raises
+    ------
+    InvalidParameterError
+        Bad ``n_resamples``, ``confidence_level``, ``method`` or ``seed``; BCa
+        where no jackknife is available; a metric returning an array.
+    InvalidInputError
+        Too few rows, the metric undefined on the data, or too few defined
+        resamples for the interval.
+
+    Notes
+    -----
+    See :mod:`fastmetrics.inference.bootstrap` for how each metric is
+    resampled and what an undefined resample is.
+
+    Examples
+    --------
+    >>> import numpy as np, fastmetrics as fm
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 100_000)
+    >>> pred = np.where(rng.random(100_000) < 0.8, y, 1 - y)
+    >>> r = fm.bootstrap(fm.f1_score, y, pred, n_resamples=10_000, seed=0)
+    >>> round(r.estimate, 3), r.low < r.estimate < r.high, r.method
+    (0.8, True, 'bca')
+    >>> score = y + rng.normal(0, 1, 100_000)
+    >>> r = fm.bootstrap(fm.roc_auc_score, y, score, n_resamples=1000)
+    >>> round(r.estimate, 2), round(r.standard_error, 4) < 0.01
+    (0.76, True)
+    """
+    n_resamples = check_n_resamples(n_resamples)
+    confidence_level = check_confidence_level(confidence_level)
+    method = check_method(method)
+    seed = check_seed(seed)
+    statistic = build_statistic(
+        metric, y_true, y_pred, state=state, sample_weight=sample_weight, threshold=threshold,
+        positive_class=positive_class, strata=strata, stratify=stratify, data=data,
+        drop_nulls=drop_nulls, metric_params=metric_params)
+    if method == "bca" and not statistic.has_jackknife:
+        raise InvalidParameterError(format_message(
+            "method", f"'bca' needs jackknife values, which {statistic.route} resampling "
+                      "cannot give without re-evaluating the metric once per row",
+            fix="Use method='percentile' (or 'basic', 'normal')"))
+    check_estimate(statistic.estimate, statistic.name)
+    values = statistic.resampled(n_resamples, seed)
+    return summarize(statistic.estimate, values, method=method,
+                     confidence_level=confidence_level, jackknife=statistic.jackknife,
+                     resampling=statistic.route, seed=seed, return_values=return_values,
+                     what=statistic.name)

@@ -1,0 +1,539 @@
+"""What the bootstrap resamples: one class per route, chosen by :func:`build_statistic`.
+
+Each *statistic* knows its estimate on the data, how to draw resampled
+values (``resampled(n_resamples, seed)``, NaN where undefined) and, where
+one is cheap, its grouped jackknife for BCa. Paired comparisons use the same
+classes with two models (``values`` then have one row per model).
+
+* :class:`ConfusionTables`: a count table redrawn by multinomials, one or two
+  models' K x K tables read from it (``targets``).
+* :class:`ScoreTable`: a binary distinct-score table redrawn by Poisson
+  counts, ROC AUC or average precision in one O(U) pass per resample.
+* :class:`ScoreTableLoop`: any other function of a binary ScoreState (partial
+  AUC, a user's function), one resampled ScoreState at a time.
+* :class:`RowResamples`: rows drawn with Poisson(1) weights, the metric called
+  on each resample (any metric, weights, 2-D scores).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import inputs as _inputs
+from ..build import confusion_state, is_multilabel_input, score_state
+from ..exceptions import (FastMetricsError, InputTypeError, InvalidParameterError,
+                          UndefinedMetricWarning, format_message)
+from ..inputs._types import DictionaryChunk
+from ..kernels.cpu import resample as resample_kernels
+from ..metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
+                       cohen_kappa_score, f1_score, fbeta_score, hamming_loss, jaccard_score,
+                       matthews_corrcoef, negative_predictive_value_score, precision_score,
+                       recall_score, roc_auc_score, specificity_score, zero_one_loss)
+from ..states import ConfusionState, ScoreState
+from .batched import evaluate_tables
+from .resampling import CountTable, resample_blocks
+
+__all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "RowResamples",
+           "build_statistic", "CONFUSION_METRICS", "RANKING_METRICS", "call_defined",
+           "metric_name"]
+
+#: Metrics of a ConfusionState: resampled as count tables.
+CONFUSION_METRICS = frozenset({
+    accuracy_score, balanced_accuracy_score, cohen_kappa_score, matthews_corrcoef,
+    zero_one_loss, hamming_loss, precision_score, recall_score, f1_score, fbeta_score,
+    jaccard_score, specificity_score, negative_predictive_value_score})
+
+#: Binary ranking metrics with a one-pass resampled kernel.
+RANKING_METRICS = {roc_auc_score: "roc_auc", average_precision_score: "average_precision"}
+
+#: Above this many distinct scores a generic function of a ScoreState gets no BCa
+#: (its jackknife costs one evaluation per distinct score and class).
+LOOP_JACKKNIFE_MAX = 2000
+
+
+def metric_name(metric) -> str:
+    return getattr(metric, "__name__", type(metric).__name__)
+
+
+def call_defined(func, *args, **kwargs) -> float:
+    """``func(...)`` as a float, NaN where the metric is undefined.
+
+    Undefined: a :class:`FastMetricsError` raised, an
+    :class:`UndefinedMetricWarning` emitted, or a NaN result (the rule of
+    :func:`fastmetrics.inference.batched.table_values`), or an infinite one.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = func(*args, **kwargs)
+        except FastMetricsError:
+            return math.nan
+    if np.ndim(value) != 0:
+        raise _not_scalar(func)
+    if any(issubclass(w.category, UndefinedMetricWarning) for w in caught):
+        return math.nan
+    value = float(value)
+    return value if math.isfinite(value) else math.nan
+
+
+def _not_scalar(func):
+    return InvalidParameterError(format_message(
+        "metric", f"{metric_name(func)} returned an array; the bootstrap needs one number",
+        fix="Pass average='macro' (or another average), or labels=[one label]"))
+
+
+def _present(table: np.ndarray) -> np.ndarray:
+    return (table.sum(axis=0) + table.sum(axis=1)) > 0
+
+
+# ---------------------------------------------------------------------------
+# count tables
+# ---------------------------------------------------------------------------
+
+class ConfusionTables:
+    """Confusion metrics of one or more models from one resampled count table.
+
+    Parameters
+    ----------
+    metric : callable
+        A public confusion metric or a function of a ConfusionState.
+    params : dict
+        Keyword arguments of ``metric.from_state``.
+    classes : ndarray (K,)
+        Labels of the K x K tables.
+    strata_counts : ndarray of int64 (S, C)
+        Rows per stratum and cell.
+    targets : list of ndarray of int64 (C,)
+        For each model, the flat index ``true * K + predicted`` of each cell.
+    stratified : bool
+        Whether the strata include the true class (for the route's name).
+    """
+
+    has_jackknife = True
+
+    def __init__(self, metric, params, classes, strata_counts, targets, *, stratified=False,
+                 name=None):
+        self.metric, self.params, self.classes = metric, params, np.asarray(classes)
+        self.k = self.classes.shape[0]
+        self.table = CountTable(strata_counts)
+        self.targets = [np.asarray(t, dtype=np.int64) for t in targets]
+        self.route = "stratified multinomial" if stratified else "multinomial"
+        self.name = name or metric_name(metric)
+        self._plans = [self._plan(t) for t in self.targets]
+        self.estimates = [self._estimate(m) for m in range(len(self.targets))]
+        self.estimate = self.estimates[0]
+
+    def _plan(self, target):
+        """How to sum cells into flat K x K tables: identity, or a sorted reduceat."""
+        if target.shape[0] == self.k * self.k and np.array_equal(
+                target, np.arange(self.k * self.k)):
+            return None
+        order = np.argsort(target, kind="stable")
+        uniq, starts = np.unique(target[order], return_index=True)
+        return order, starts, uniq
+
+    def _tables(self, cells: np.ndarray, m: int) -> np.ndarray:
+        """(B, K, K) tables of model ``m`` from (B, C) cell counts."""
+        plan = self._plans[m]
+        if plan is None:
+            return cells.reshape(-1, self.k, self.k)
+        order, starts, uniq = plan
+        out = np.zeros((cells.shape[0], self.k * self.k), dtype=np.int64)
+        if uniq.size:
+            out[:, uniq] = np.add.reduceat(cells[:, order], starts, axis=1)
+        return out.reshape(-1, self.k, self.k)
+
+    def _estimate(self, m: int) -> float:
+        table = self._tables(self.table.total[None], m)[0]
+        present = _present(table)
+        state = ConfusionState(self.classes[present], table[np.ix_(present, present)][None])
+        finalize = getattr(self.metric, "from_state", self.metric)
+        value = finalize(state, **self.params)  # the metric's own warnings reach the user
+        if np.ndim(value) != 0:
+            raise _not_scalar(self.metric)
+        return float(value)
+
+    def _values(self, cells: np.ndarray) -> np.ndarray:
+        """(M, B) metric values of (B, C) cell counts, NaN where undefined."""
+        out = np.empty((len(self.targets), cells.shape[0]))
+        for m in range(len(self.targets)):
+            values, undefined = evaluate_tables(self.metric, self.params,
+                                                self._tables(cells, m), self.classes)
+            # -inf (adjusted balanced accuracy of a one-class resample) is undefined too
+            out[m] = np.where(undefined | ~np.isfinite(values), np.nan, values)
+        return out
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        out = np.empty((len(self.targets), n_resamples))
+        for first, cells in resample_blocks(self.table, n_resamples, seed):
+            out[:, first:first + cells.shape[0]] = self._values(cells)
+        return out
+
+    def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
+        return self.resampled_all(n_resamples, seed)[0]
+
+    def jackknife_all(self):
+        """Leave-one-row-out values, one per nonzero cell: ((M, m) values, (m,) counts)."""
+        total = self.table.total
+        cells = np.flatnonzero(total)
+        values = np.empty((len(self.targets), cells.size))
+        step = max(1, (1 << 22) // max(1, total.size))
+        for lo in range(0, cells.size, step):
+            part = cells[lo:lo + step]
+            tables = np.repeat(total[None], part.size, axis=0)
+            tables[np.arange(part.size), part] -= 1
+            values[:, lo:lo + part.size] = self._values(tables)
+        return values, total[cells]
+
+    def jackknife(self):
+        values, counts = self.jackknife_all()
+        keep = ~np.isnan(values[0])
+        return values[0][keep], counts[keep]
+
+
+def _confusion_strata(counts: np.ndarray, stratify: bool) -> np.ndarray:
+    """(S, K*K) strata counts of a (G, K, K) grouped table (groups = strata)."""
+    g, k, _ = counts.shape
+    if not stratify:
+        return counts.reshape(g, k * k)
+    out = np.zeros((g, k, k, k), dtype=np.int64)  # (group, class, true, predicted)
+    idx = np.arange(k)
+    out[:, idx, idx, :] = counts
+    return out.reshape(g * k, k * k)
+
+
+# ---------------------------------------------------------------------------
+# distinct-score tables
+# ---------------------------------------------------------------------------
+
+def _binary_columns(state: ScoreState, kind: str, params: dict):
+    """(positives, negatives) count rows of the table, or None if the kernel can't serve."""
+    if state.weighted or state.classes.size != 2:
+        return None
+    counts = state.class_counts
+    if kind == "roc_auc":
+        if params.get("max_fpr") not in (None, 1) or params.get("labels") is not None:
+            return None
+        return counts[1], counts[0]  # the greater label is positive (sklearn)
+    pos_label = params.get("pos_label", 1)
+    listed = state.classes.tolist()
+    if pos_label not in listed:
+        return None  # the finalizer raises its own error for the estimate
+    i = listed.index(pos_label)
+    return counts[i], counts[1 - i]
+
+
+class ScoreTable:
+    """Binary ROC AUC or average precision of a Poisson-resampled ScoreState."""
+
+    has_jackknife = True
+    route = "poisson table"
+
+    def __init__(self, kind: str, pos: np.ndarray, neg: np.ndarray, estimate: float, name):
+        self.kind, self.name, self.estimate = kind, name, float(estimate)
+        self.pos = np.ascontiguousarray(pos, dtype=np.int64)
+        self.neg = np.ascontiguousarray(neg, dtype=np.int64)
+
+    def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
+        twice_area, n_pos, n_neg, ap_sum = resample_kernels.table_resample_areas(
+            self.pos, self.neg, np.uint64(seed), 0, n_resamples)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.kind == "roc_auc":
+                values = twice_area / (2.0 * n_pos.astype(np.float64) * n_neg)
+                values[(n_pos == 0) | (n_neg == 0)] = np.nan
+            else:
+                values = np.maximum(0.0, ap_sum / n_pos)
+                values[n_pos == 0] = np.nan
+        return values
+
+    def jackknife(self):
+        return (auc_jackknife if self.kind == "roc_auc" else ap_jackknife)(self.pos, self.neg)
+
+
+def auc_jackknife(pos: np.ndarray, neg: np.ndarray):
+    """Leave-one-out ROC AUCs from DeLong's placement values, grouped by score and class.
+
+    Removing a positive scored at table entry u leaves ``(W - a10_u) / (2 (m-1) n)``
+    with ``W`` twice the Mann-Whitney count and ``a10_u = 2 (negatives below) +
+    (negatives level)``; removing a negative, ``(W - a01_u) / (2 m (n-1))``.
+    """
+    m, n = int(pos.sum()), int(neg.sum())
+    neg_below = n - np.cumsum(neg)
+    pos_above = np.cumsum(pos) - pos
+    a10 = 2 * neg_below + neg
+    a01 = 2 * pos_above + pos
+    twice = float(a10 @ pos)
+    values, counts = [], []
+    if m > 1:
+        values.append((twice - a10[pos > 0]) / (2.0 * (m - 1) * n))
+        counts.append(pos[pos > 0])
+    if n > 1:
+        values.append((twice - a01[neg > 0]) / (2.0 * m * (n - 1)))
+        counts.append(neg[neg > 0])
+    return np.concatenate(values), np.concatenate(counts)
+
+
+def ap_jackknife(pos: np.ndarray, neg: np.ndarray):
+    """Leave-one-out average precisions in O(U), grouped by score and class.
+
+    Removing one row at entry u lowers the running count (TP or FP) of every
+    entry from u on by one. With ``T_v = p_v TP_v / (TP_v + FP_v)`` the AP
+    terms, the sums after a removal are prefix sums of ``T`` before u plus
+    suffix sums of the shifted terms from u on, both precomputed.
+    """
+    p = pos.astype(np.float64)
+    tp = np.cumsum(pos).astype(np.float64)
+    fp = np.cumsum(neg).astype(np.float64)
+    m = float(tp[-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(p > 0, p * tp / (tp + fp), 0.0)
+        # removing a positive at or before v: TP_v - 1 (a term is 0 when no positive is left)
+        minus_tp = np.where((p > 0) & (tp > 1), p * (tp - 1) / (tp + fp - 1), 0.0)
+        minus_fp = np.where(p > 0, p * tp / (tp + fp - 1), 0.0)
+    before = np.concatenate([[0.0], np.cumsum(term)[:-1]])
+
+    def suffix(x):
+        return np.cumsum(x[::-1])[::-1]
+
+    after_tp, after_fp = suffix(minus_tp), suffix(minus_fp)
+    values, counts = [], []
+    u = np.flatnonzero(pos)
+    if m > 1 and u.size:
+        # entry u itself loses one of its p_u positives: (p_u - 1) (TP_u - 1) / (TP_u + FP_u - 1)
+        own = (p[u] - 1) * (tp[u] - 1) / np.maximum(tp[u] + fp[u] - 1, 1)
+        rest = after_tp[u] - minus_tp[u]
+        values.append(np.maximum(0.0, (before[u] + own + rest) / (m - 1)))
+        counts.append(pos[u])
+    v = np.flatnonzero(neg)
+    if v.size and np.any(neg.sum() > 0):
+        values.append(np.maximum(0.0, (before[v] + after_fp[v]) / m))
+        counts.append(neg[v])
+    return np.concatenate(values), np.concatenate(counts)
+
+
+class ScoreTableLoop:
+    """Any function of a binary ScoreState, one Poisson-resampled state at a time."""
+
+    route = "poisson table"
+
+    def __init__(self, func, params, state: ScoreState, name):
+        if state.weighted:
+            raise InvalidParameterError(format_message(
+                "state", "is weighted; a weighted table cannot be resampled without its rows",
+                fix="Pass the rows (y_true, y_score, sample_weight) instead"))
+        self.func, self.params, self.state, self.name = func, params, state, name
+        finalize = getattr(func, "from_state", func)
+        self._finalize = finalize
+        value = finalize(state, **params)
+        if np.ndim(value) != 0:
+            raise _not_scalar(func)
+        self.estimate = float(value)
+        self.has_jackknife = state.thresholds.size <= LOOP_JACKKNIFE_MAX
+
+    def _value(self, counts: np.ndarray) -> float:
+        keep = counts.sum(axis=0) > 0
+        classes_kept = counts.sum(axis=1) > 0
+        state = ScoreState(self.state.thresholds[keep],
+                           np.ascontiguousarray(counts[np.ix_(classes_kept, keep)]), None,
+                           self.state.classes[classes_kept])
+        return call_defined(self._finalize, state, **self.params)
+
+    def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
+        counts = self.state.class_counts
+        out = np.empty(n_resamples)
+        for r in range(n_resamples):
+            out[r] = self._value(resample_kernels.table_resample_counts(counts, np.uint64(seed),
+                                                                        r))
+        return out
+
+    def jackknife(self):
+        counts = self.state.class_counts
+        values, weights = [], []
+        for c, u in zip(*np.nonzero(counts)):
+            loo = counts.copy()
+            loo[c, u] -= 1
+            values.append(self._value(loo))
+            weights.append(counts[c, u])
+        values, weights = np.array(values), np.array(weights)
+        keep = ~np.isnan(values)
+        return values[keep], weights[keep]
+
+
+# ---------------------------------------------------------------------------
+# rows
+# ---------------------------------------------------------------------------
+
+def _numpy_column(values):
+    if isinstance(values, DictionaryChunk):
+        return np.asarray(values.dictionary)[np.asarray(values.indices, dtype=np.int64)]
+    return np.asarray(values)
+
+
+def materialize(roles: dict, data, drop_nulls, two_d=frozenset()) -> dict:
+    """The given roles as whole numpy arrays (for resampling rows)."""
+    given = {r: v for r, v in roles.items() if v is not None}
+    parts = {r: [] for r in given}
+    for batch in _inputs.iter_batches(given, data=data, drop_nulls=drop_nulls, two_d=two_d):
+        for r in given:
+            parts[r].append(_numpy_column(batch.columns[r]))
+    out = {}
+    for r, chunks in parts.items():
+        if not chunks:
+            out[r] = np.empty(0)
+        else:
+            out[r] = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    return out
+
+
+class RowResamples:
+    """Any metric on rows drawn with Poisson(1) weights (O(n) per resample)."""
+
+    route = "poisson rows"
+    has_jackknife = False
+
+    def __init__(self, metrics, arrays: list[dict], params, name):
+        self.metrics, self.arrays, self.params, self.name = metrics, arrays, params, name
+        self.n = len(next(iter(arrays[0].values())))
+        self.estimates = []
+        for metric, kwargs in zip(metrics, arrays):
+            value = metric(**kwargs, **params)
+            if np.ndim(value) != 0:
+                raise _not_scalar(metric)
+            self.estimates.append(float(value))
+        self.estimate = self.estimates[0]
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        out = np.empty((len(self.metrics), n_resamples))
+        rows = np.arange(self.n)
+        for r in range(n_resamples):
+            idx = np.repeat(rows, resample_kernels.row_weights(np.uint64(seed), 0, self.n, r))
+            for m, (metric, kwargs) in enumerate(zip(self.metrics, self.arrays)):
+                picked = {k: (v[idx] if isinstance(v, np.ndarray) else v)
+                          for k, v in kwargs.items()}
+                out[m, r] = call_defined(metric, **picked, **self.params)
+        return out
+
+    def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
+        return self.resampled_all(n_resamples, seed)[0]
+
+    def jackknife(self):  # pragma: no cover - has_jackknife is False
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------
+# choosing the route
+# ---------------------------------------------------------------------------
+
+def _two_d(y, data) -> bool:
+    return (data is not None and isinstance(y, (list, tuple))) or (
+        data is None and is_multilabel_input(y))
+
+
+def _refuse_strata(strata, stratify, route):
+    if strata is not None or stratify:
+        raise InvalidParameterError(format_message(
+            "strata" if strata is not None else "stratify",
+            f"is supported for confusion-matrix metrics of unweighted rows only, not for "
+            f"{route} resampling",
+            fix="Drop strata=/stratify=, or bootstrap a confusion metric"))
+
+
+def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_class, data,
+                  drop_nulls, params, name):
+    """A :class:`RowResamples` over one or more models' prediction columns."""
+    roles = {"y_true": y_true, "sample_weight": sample_weight}
+    roles.update({f"y_pred_{i}": p for i, p in enumerate(preds)})
+    # every role but the weights may be 2-D (scores, indicator targets; 1-D is accepted too)
+    arrays = materialize(roles, data, drop_nulls, frozenset(roles) - {"sample_weight"})
+    truth = arrays["y_true"]
+    if positive_class is not None:
+        truth = truth == positive_class
+    kwargs = []
+    for i in range(len(preds)):
+        kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight")}
+        kw[_second_argument(metrics[i])] = arrays[f"y_pred_{i}"]
+        if threshold is not None:
+            kw["threshold"] = threshold
+        kwargs.append({k: v for k, v in kw.items() if v is not None})
+    return RowResamples(metrics, kwargs, params, name)
+
+
+def _second_argument(metric) -> str:
+    import inspect
+    names = list(inspect.signature(metric).parameters)
+    return names[1]
+
+
+def build_statistic(metric, y_true, y_pred, *, state, sample_weight, threshold,
+                    positive_class, strata, stratify, data, drop_nulls, metric_params):
+    """The statistic object of one model (see the module docstring)."""
+    name = metric_name(metric)
+    if not callable(metric):
+        raise InvalidParameterError(format_message(
+            "metric", f"must be a fastmetrics metric or a function of a state, got {metric!r}"))
+    if state is not None:
+        extra = [k for k, v in (("y_true", y_true), ("y_pred", y_pred),
+                                ("sample_weight", sample_weight), ("data", data),
+                                ("threshold", threshold), ("strata", strata)) if v is not None]
+        if extra:
+            raise InvalidParameterError(format_message(
+                extra[0], "cannot be combined with state= (the state already holds the rows)",
+                fix="Pass either the rows or a state"))
+        return _state_statistic(metric, state, stratify, metric_params, name)
+    if metric in CONFUSION_METRICS:
+        multilabel = _two_d(y_true, data) or _two_d(y_pred, data)
+        if sample_weight is None and not multilabel:
+            pos_label = metric_params.get("pos_label", 1)
+            built = confusion_state(y_true, y_pred, groups=strata, threshold=threshold,
+                                    pos_label=pos_label, data=data, drop_nulls=drop_nulls)
+            return _state_statistic(metric, built, stratify, metric_params, name)
+    elif metric in RANKING_METRICS:
+        _refuse_strata(strata, stratify, "distinct-score table")
+        simple = (sample_weight is None and not _two_d(y_pred, data) and threshold is None
+                  and metric_params.get("thresholds") is None
+                  and metric_params.get("multi_class", "raise") == "raise"
+                  and metric_params.get("labels") is None)
+        if simple:
+            try:
+                built = score_state(y_true, y_pred, positive_class=positive_class, data=data,
+                                    drop_nulls=drop_nulls)
+            except InputTypeError:
+                built = None  # 2-D scores named by a column of data=: resample rows
+            if built is not None:
+                return _state_statistic(metric, built, False, metric_params, name)
+    elif not hasattr(metric, "from_state"):
+        raise InputTypeError(format_message(
+            "metric", f"{name} is not a fastmetrics metric; a function of a state needs "
+                      "state=", fix="Pass state=fm.confusion_state(y_true, y_pred) (or "
+                                    "fm.score_state) and a function f(state) -> float"))
+    _refuse_strata(strata, stratify, "row")
+    return row_statistic([metric], y_true, [y_pred], sample_weight=sample_weight,
+                         threshold=threshold, positive_class=positive_class, data=data,
+                         drop_nulls=drop_nulls, params=metric_params, name=name)
+
+
+def _state_statistic(metric, state, stratify, params, name):
+    if isinstance(state, ConfusionState):
+        if state.weighted:
+            raise InvalidParameterError(format_message(
+                "state", "is weighted; a weighted table cannot be resampled without its rows",
+                fix="Pass the rows with sample_weight= instead (rows are then resampled)"))
+        k = state.n_classes
+        strata = _confusion_strata(state.counts, bool(stratify))
+        return ConfusionTables(metric, params, state.classes, strata, [np.arange(k * k)],
+                               stratified=bool(stratify), name=name)
+    if isinstance(state, ScoreState):
+        if stratify:
+            _refuse_strata(None, stratify, "distinct-score table")
+        kind = RANKING_METRICS.get(metric)
+        columns = None if kind is None else _binary_columns(state, kind, params)
+        if columns is not None:
+            estimate = metric.from_state(state, **params)
+            return ScoreTable(kind, *columns, estimate, name)
+        return ScoreTableLoop(metric, params, state, name)
+    raise InputTypeError(format_message(
+        "state", f"must be a ConfusionState or a ScoreState, got {type(state).__name__}",
+        fix="Build it with fastmetrics.confusion_state or fastmetrics.score_state"))
