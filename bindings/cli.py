@@ -46,7 +46,10 @@ def _demo(args) -> int:
     report = evaluate(str(path), "label", {m: f"{m}_pred" for m in models},
                       groups="group", source=str(path),
                       probabilities={m: f"{m}_proba" for m in models},
-                      scores={m: f"{m}_score" for m in models}, positive_class="fraud")
+                      scores={m: f"{m}_score" for m in models}, positive_class="fraud",
+                      n_resamples=args.resamples or None, row_resamples=args.row_resamples,
+                      seed=args.seed, compare=("finetuned", "baseline") if args.resamples
+                      else None)
     t2 = time.perf_counter()
     _emit(report, args)
     print(f"\nEvaluated {len(report.models)} models x {args.rows:,} rows in {t2 - t1:.2f} s.")
@@ -61,7 +64,9 @@ def _evaluate(args) -> int:
     report = evaluate(args.path, args.y_true, models, groups=args.groups,
                       sample_weight=args.sample_weight, drop_nulls=args.drop_nulls,
                       source=args.path, probabilities=probabilities, scores=scores,
-                      positive_class=_parse_label(args.positive_class), labels=args.labels)
+                      positive_class=_parse_label(args.positive_class), labels=args.labels,
+                      n_resamples=args.resamples or None, row_resamples=args.row_resamples,
+                      compare=tuple(args.compare) if args.compare else None)
     elapsed = time.perf_counter() - t0
     _emit(report, args)
     if not args.json:
@@ -71,6 +76,15 @@ def _evaluate(args) -> int:
 
 def _emit(report, args) -> None:
     print(report.to_json() if args.json else report.to_text(), end="")
+
+
+def _uncertainty_arguments(parser, default=10_000, rows=50) -> None:
+    parser.add_argument("--resamples", type=int, default=default,
+                        help="bootstrap resamples of the confusion metrics' intervals and "
+                             f"tests (0: no intervals; default {default:,})")
+    parser.add_argument("--row-resamples", type=int, default=rows,
+                        help="resamples of metrics bootstrapped by resampling rows "
+                             f"(probabilities, calibration; default {rows})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="fastmetrics-demo",
                       help="folder for demo_predictions.parquet")
     demo.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _uncertainty_arguments(demo)
     demo.set_defaults(func=_demo)
 
     ev = sub.add_parser("evaluate", help="evaluate a Parquet/Arrow/CSV file or directory")
@@ -106,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--drop-nulls", action="store_true",
                     help="drop rows with nulls (reported) instead of failing")
     ev.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ev.add_argument("--compare", nargs=2, metavar=("CANDIDATE", "BASELINE"),
+                    help="test whether CANDIDATE beats BASELINE on every metric")
+    _uncertainty_arguments(ev, default=0)
     ev.set_defaults(func=_evaluate)
     return parser
 

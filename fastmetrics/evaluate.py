@@ -16,6 +16,7 @@ import numpy as np
 
 from .build import confusion_state, score_state
 from .calibration_build import calibration_state, loss_state
+from .evaluate_uncertainty import compare_models, model_intervals, row_figures
 from .exceptions import InvalidParameterError, LabelError, format_message
 from .metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
                       brier_score_loss, classification_report, cohen_kappa_score,
@@ -68,6 +69,7 @@ class ModelEvaluation:
     probabilistic: dict = field(default_factory=dict)
     positive: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
+    intervals: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"summary": self.summary, "labels": self.state.classes.tolist(),
@@ -75,7 +77,8 @@ class ModelEvaluation:
                 "by_group": self.by_group, "n_rows": self.state.n_rows,
                 "n_dropped": self.state.n_dropped, "probabilistic": self.probabilistic,
                 "positive_class": self.positive,
-                "thresholds": {k: v.to_dict() for k, v in self.thresholds.items()}}
+                "thresholds": {k: v.to_dict() for k, v in self.thresholds.items()},
+                "intervals": self.intervals}
 
 
 @dataclass
@@ -86,11 +89,17 @@ class Evaluation:
     y_true: str
     models: list
     positive_class: object = None
+    confidence_level: float = 0.95
+    comparison: dict = field(default_factory=dict)
+    compared: tuple | None = None
 
     def to_dict(self) -> dict:
         return {"source": self.source, "y_true": self.y_true,
                 "positive_class": _plain(self.positive_class),
-                "models": {m.name: m.to_dict() for m in self.models}}
+                "models": {m.name: m.to_dict() for m in self.models},
+                "confidence_level": self.confidence_level,
+                "comparison": ({"candidate": self.compared[0], "baseline": self.compared[1],
+                                "metrics": self.comparison} if self.compared else None)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -127,11 +136,13 @@ def _probabilistic(data, y_true, column, labels, sample_weight, drop_nulls) -> d
     return {k: float(v) for k, v in out.items()}
 
 
-def _positive_class(data, y_true, column, positive_class, sample_weight, drop_nulls):
+def _positive_class(data, y_true, column, positive_class, sample_weight, drop_nulls,
+                    scores_out):
     """One class's scores against the rest: areas, calibration, operating points."""
     common = dict(sample_weight=sample_weight, positive_class=positive_class, data=data,
                   drop_nulls=drop_nulls)
     scores = score_state(y_true, column, **common)
+    scores_out.append(scores)
     figures = {"roc_auc": roc_auc_score.from_state(scores),
                "average_precision": average_precision_score.from_state(scores,
                                                                         pos_label=True)}
@@ -151,7 +162,9 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
              sample_weight: str | None = None, drop_nulls: bool = False,
              source: str | None = None, probabilities: dict | None = None,
              scores: dict | None = None, positive_class=None,
-             labels=None) -> Evaluation:
+             labels=None, n_resamples: int | None = None, row_resamples: int = 50,
+             confidence_level: float = 0.95, seed: int = 0,
+             compare: tuple | None = None) -> Evaluation:
     """Evaluate each model's predictions against ``y_true``.
 
     Parameters
@@ -187,6 +200,22 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
         The class of each probability column; by default the sorted classes
         of ``y_true`` and the predictions, as scikit-learn orders
         ``predict_proba``.
+    n_resamples : int, optional
+        Give every figure a bootstrap confidence interval
+        (:mod:`fastmetrics.evaluate_uncertainty` says which method each gets):
+        ``n_resamples`` resamples for confusion metrics, at most 1,000 for
+        one class's ROC AUC and average precision. None: no intervals.
+    row_resamples : int, default=50
+        Resamples of the metrics that are bootstrapped by resampling rows
+        (class-probability metrics, calibration errors), each costing a full
+        evaluation of the metric.
+    confidence_level : float, default=0.95
+    seed : int, default=0
+        Seed of every bootstrap (the same seed gives the same report).
+    compare : (str, str), optional
+        ``(candidate, baseline)`` model names: test, metric by metric,
+        whether the candidate beats the baseline on the same rows (needs
+        ``n_resamples``).
 
     Returns
     -------
@@ -212,6 +241,15 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
         raise InvalidParameterError(format_message(
             "positive_class", "is required with scores= (the class the scores are for)",
             fix="Pass e.g. positive_class='fraud'"))
+    if compare is not None:
+        if n_resamples is None:
+            raise InvalidParameterError(format_message(
+                "compare", "needs n_resamples (the comparisons are bootstrap tests)",
+                fix="Pass e.g. n_resamples=10_000"))
+        if len(compare) != 2 or any(m not in models for m in compare):
+            raise InvalidParameterError(format_message(
+                "compare", f"must name two models of models={list(models)}, got {compare!r}",
+                fix="Pass compare=(candidate, baseline)"))
     out = []
     for name, column in models.items():
         state = confusion_state(y_true, column, sample_weight=sample_weight, groups=groups,
@@ -231,13 +269,37 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
             column_labels = total.classes if labels is None else labels
             ev.probabilistic = _probabilistic(data, y_true, probabilities[name], column_labels,
                                               sample_weight, drop_nulls)
+        scores_state = []
         if name in scores:
             ev.positive, ev.thresholds = _positive_class(data, y_true, scores[name],
                                                          positive_class, sample_weight,
-                                                         drop_nulls)
+                                                         drop_nulls, scores_state)
+        if n_resamples is not None:
+            ev.intervals = model_intervals(
+                ev, scores_state=scores_state[0] if scores_state else None,
+                confidence_level=confidence_level, n_resamples=n_resamples, seed=seed)
         out.append(ev)
+    comparison = {}
+    if n_resamples is not None:
+        columns = {m: {"pred": models[m], "proba": probabilities.get(m),
+                       "score": scores.get(m)} for m in models}
+        rows_intervals, rows_comparison = row_figures(
+            data=data, y_true=y_true, columns=columns, positive_class=positive_class,
+            labels=out[0].state.classes if labels is None else labels, bins=CALIBRATION_BINS,
+            confidence_level=confidence_level, row_resamples=row_resamples, seed=seed,
+            drop_nulls=drop_nulls, compared=compare)
+        for ev in out:
+            ev.intervals.update(rows_intervals.get(ev.name, {}))
+        if compare is not None:
+            comparison = compare_models(
+                data=data, y_true=y_true, candidate=compare[0], baseline=compare[1],
+                columns=columns, positive_class=positive_class,
+                confidence_level=confidence_level, n_resamples=n_resamples, seed=seed,
+                drop_nulls=drop_nulls)
+            comparison.update(rows_comparison)
     return Evaluation(source=source or type(data).__name__, y_true=y_true, models=out,
-                      positive_class=positive_class)
+                      positive_class=positive_class, confidence_level=confidence_level,
+                      comparison=comparison, compared=tuple(compare) if compare else None)
 
 
 # ---------------------------------------------------------------------------
@@ -264,6 +326,8 @@ def _render(ev: Evaluation) -> str:
                                                 for m in ev.models))
     lines.append("rows".ljust(20) + "".join(f"{m.state.n_rows:>{width},}" for m in ev.models))
     lines += _ranking_lines(ev, width)
+    lines += _interval_lines(ev)
+    lines += _comparison_lines(ev)
     for m in ev.models:
         lines += ["", "=" * 72, f"Model: {m.name}", "=" * 72, "",
                   _matrix_text(m.state.classes, m.confusion), "",
@@ -277,6 +341,51 @@ def _render(ev: Evaluation) -> str:
         if m.state.n_dropped:
             lines.append(f"({m.state.n_dropped:,} rows with nulls dropped)")
     return "\n".join(lines) + "\n"
+
+
+def _interval_lines(ev: Evaluation) -> list:
+    """Each model's figures with their confidence intervals (when computed)."""
+    if not any(m.intervals for m in ev.models):
+        return []
+    level = f"{ev.confidence_level:.0%}"
+    lines = ["", f"{level} confidence intervals",
+             f"{'metric':<20}" + "".join(f"{m.name + ' [low, high]':>30}" for m in ev.models)
+             + "  method"]
+    names = list(dict.fromkeys(k for m in ev.models for k in m.intervals))
+    for metric in names:
+        cells, method = [], ""
+        for m in ev.models:
+            e = m.intervals.get(metric)
+            if e is None:
+                cells.append(" " * 30)
+                continue
+            cells.append(f"{e['estimate']:.4f} [{e['low']:.4f}, {e['high']:.4f}]".rjust(30))
+            method = f"{e['method']}, {e['n_resamples']:,}"
+        lines.append(f"{metric:<20}" + "".join(cells) + f"  {method}")
+    return lines
+
+
+def _comparison_lines(ev: Evaluation) -> list:
+    """Does the candidate beat the baseline, metric by metric (when compared)."""
+    if not ev.comparison:
+        return []
+    cand, base = ev.compared
+    lines = ["", f"{cand} vs {base} on the same rows (difference = {cand} - {base}; "
+                 f"{1 - ev.confidence_level:.0%} significance)",
+             f"{'metric':<20}{'difference':>11}{'interval':>22}{'p-value':>10}  "
+             f"{'verdict':<26}test"]
+    for metric, e in ev.comparison.items():
+        interval = (f"[{e['low']:+.4f}, {e['high']:+.4f}]"
+                    if np.isfinite(e["low"]) else "")
+        p = e["pvalue"]
+        floor = e.get("pvalue_floor", 0.0)
+        if floor > 0 and p <= floor:
+            p_text = f"<={p:.1g}"  # no resample reached the null: the resolution of B
+        else:
+            p_text = f"{p:.2g}" if p >= 1e-4 else "<1e-4"
+        lines.append(f"{metric:<20}{e['difference']:>+11.4f}{interval:>22}{p_text:>10}  "
+                     f"{e['verdict']:<26}{e['test']}")
+    return lines
 
 
 def _ranking_lines(ev: Evaluation, width: int) -> list:

@@ -96,3 +96,58 @@ def test_evaluate_scores_need_positive_class(tmp_path, capsys):
     assert main(["evaluate", str(path), "--y-true", "label", "--model", "ft=finetuned_pred",
                  "--score", "other=finetuned_score", "--positive-class", "fraud"]) == 2
     assert "'other'" in capsys.readouterr().err
+
+
+def test_demo_reports_intervals_and_comparison(tmp_path, capsys):
+    assert main(["demo", "--rows", "4000", "--output", str(tmp_path), "--resamples", "2000",
+                 "--row-resamples", "40", "--json"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out[out.index("{"):out.rindex("}") + 1])  # after the "Wrote" line
+    table = pq.read_table(tmp_path / "demo_predictions.parquet")
+    y = np.array(table.column("label").to_pylist())
+    for model in ("baseline", "finetuned"):
+        m = report["models"][model]
+        shown = {**m["summary"], **m["probabilistic"], **m["positive_class"]}
+        # every figure of the report has an interval around it (ECE excepted: a
+        # bootstrap of a calibration error is biased upwards, its percentile interval
+        # may sit above the estimate)
+        assert set(shown) == set(m["intervals"])
+        for name, entry in m["intervals"].items():
+            assert entry["estimate"] == pytest.approx(shown[name], rel=1e-12), name
+            assert entry["low"] <= entry["high"], name
+            if "ece" not in name:
+                assert entry["low"] <= entry["estimate"] <= entry["high"], name
+    comparison = report["comparison"]
+    assert (comparison["candidate"], comparison["baseline"]) == ("finetuned", "baseline")
+    metrics = comparison["metrics"]
+    assert set(metrics) == set(report["models"]["finetuned"]["intervals"])
+    p_ft = np.array(table.column("finetuned_pred").to_pylist())
+    p_base = np.array(table.column("baseline_pred").to_pylist())
+    assert metrics["accuracy"]["difference"] == pytest.approx(
+        skm.accuracy_score(y, p_ft) - skm.accuracy_score(y, p_base), rel=1e-12)
+    assert metrics["roc_auc"]["test"] == "DeLong"
+    for entry in metrics.values():
+        assert 0 < entry["pvalue"] <= 1 or entry["test"] == "DeLong"
+        assert entry["verdict"] in ("candidate better", "baseline better",
+                                    "no significant difference")
+
+
+def test_demo_text_has_interval_and_test_sections(tmp_path, capsys):
+    assert main(["demo", "--rows", "3000", "--output", str(tmp_path), "--resamples", "1000",
+                 "--row-resamples", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "95% confidence intervals" in out
+    assert "finetuned vs baseline on the same rows" in out and "DeLong" in out
+
+
+def test_evaluate_compare_needs_resamples(tmp_path, capsys):
+    table = make_demo_predictions(500, seed=2)
+    path = tmp_path / "p.parquet"
+    pq.write_table(table, path)
+    assert main(["evaluate", str(path), "--y-true", "label", "--model", "a=finetuned_pred",
+                 "--model", "b=baseline_pred", "--compare", "a", "b"]) == 2
+    assert "n_resamples" in capsys.readouterr().err
+    assert main(["evaluate", str(path), "--y-true", "label", "--model", "a=finetuned_pred",
+                 "--model", "b=baseline_pred", "--compare", "a", "b", "--resamples", "500",
+                 "--row-resamples", "40"]) == 0
+    assert "a vs b on the same rows" in capsys.readouterr().out

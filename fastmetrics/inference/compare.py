@@ -43,7 +43,7 @@ from .resampling import (STREAM_PERMUTATION, block_generator, block_size, check_
                          check_seed)
 from .results import TestResult, _short, check_confidence_level
 from .statistics import (CONFUSION_METRICS, ConfusionTables, _refuse_strata, _two_d,
-                         call_defined, metric_name, row_statistic)
+                         _second_argument, call_defined, metric_name, row_statistic)
 
 __all__ = ["PairedBootstrapResult", "paired_bootstrap", "permutation_test"]
 
@@ -411,16 +411,15 @@ def _table_permutations(statistic: ConfusionTables, n_resamples: int, seed: int)
 def _row_permutations(statistic, n_resamples: int, seed: int):
     """Null differences by swapping the models' columns row by row."""
     out = np.empty(n_resamples)
-    (metric_a, metric_b), (kw_a, kw_b) = statistic.metrics, statistic.arrays
-    key = next(k for k in kw_a if k not in ("y_true", "sample_weight", "threshold"))
+    (metric_a, kw_a), (metric_b, kw_b) = statistic.calls
+    key = _second_argument(metric_a)
     a, b = kw_a[key], kw_b[key]
     n = len(a)
     for r in range(n_resamples):
         mask = resample_kernels.swap_mask(np.uint64(seed), 0, n, r)
         if a.ndim == 2:
             mask = mask[:, None]
-        pa, pb = np.where(mask, b, a), np.where(mask, a, b)
-        va = call_defined(metric_a, **{**kw_a, key: pa}, **statistic.params)
-        vb = call_defined(metric_b, **{**kw_b, key: pb}, **statistic.params)
+        va = call_defined(metric_a, **{**kw_a, key: np.where(mask, b, a)})
+        vb = call_defined(metric_b, **{**kw_b, key: np.where(mask, a, b)})
         out[r] = va - vb
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import zlib
 
 import numpy as np
 
@@ -226,6 +227,24 @@ def _binary_columns(state: ScoreState, kind: str, params: dict):
     return counts[i], counts[1 - i]
 
 
+#: The last resampled areas: (key, arrays, result). The kernel gives the ROC AUC and the
+#: AP sums in one pass, so bootstrapping both metrics of one state (as a report does)
+#: costs one pass. The key holds the arrays' memory addresses, and the arrays are kept
+#: alive beside it so that no other array can take those addresses.
+_LAST_AREAS: list = []
+
+
+def _table_areas(pos, neg, seed, n_resamples):
+    # the checksums guard against arrays changed in place (O(U), far below a resample run)
+    key = (pos.ctypes.data, neg.ctypes.data, pos.shape, zlib.crc32(pos), zlib.crc32(neg), seed,
+           n_resamples)
+    if _LAST_AREAS and _LAST_AREAS[0][0] == key:
+        return _LAST_AREAS[0][2]
+    result = resample_kernels.table_resample_areas(pos, neg, np.uint64(seed), 0, n_resamples)
+    _LAST_AREAS[:] = [(key, (pos, neg), result)]
+    return result
+
+
 class ScoreTable:
     """Binary ROC AUC or average precision of a Poisson-resampled ScoreState."""
 
@@ -238,8 +257,7 @@ class ScoreTable:
         self.neg = np.ascontiguousarray(neg, dtype=np.int64)
 
     def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
-        twice_area, n_pos, n_neg, ap_sum = resample_kernels.table_resample_areas(
-            self.pos, self.neg, np.uint64(seed), 0, n_resamples)
+        twice_area, n_pos, n_neg, ap_sum = _table_areas(self.pos, self.neg, seed, n_resamples)
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.kind == "roc_auc":
                 values = twice_area / (2.0 * n_pos.astype(np.float64) * n_neg)
@@ -389,31 +407,49 @@ def materialize(roles: dict, data, drop_nulls, two_d=frozenset()) -> dict:
 
 
 class RowResamples:
-    """Any metric on rows drawn with Poisson(1) weights (O(n) per resample)."""
+    """Metrics on rows drawn with Poisson(1) weights (O(n) per resample).
+
+    Parameters
+    ----------
+    calls : list of (metric, kwargs)
+        Each metric is called as ``metric(**kwargs)``; the kwargs' arrays of
+        ``n`` rows are the rows resampled (an array shared by several calls
+        is gathered once per resample), other values are passed as they are.
+        All calls see the same resampled rows: their values pair up (one
+        model against another, one metric against another).
+    name : str
+        How messages call the statistic.
+    """
 
     route = "poisson rows"
     has_jackknife = False
 
-    def __init__(self, metrics, arrays: list[dict], params, name):
-        self.metrics, self.arrays, self.params, self.name = metrics, arrays, params, name
-        self.n = len(next(iter(arrays[0].values())))
+    def __init__(self, calls, name):
+        self.calls, self.name = calls, name
+        self.n = next(len(v) for v in calls[0][1].values() if isinstance(v, np.ndarray))
         self.estimates = []
-        for metric, kwargs in zip(metrics, arrays):
-            value = metric(**kwargs, **params)
+        for metric, kwargs in calls:
+            value = metric(**kwargs)
             if np.ndim(value) != 0:
                 raise _not_scalar(metric)
             self.estimates.append(float(value))
         self.estimate = self.estimates[0]
 
     def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
-        out = np.empty((len(self.metrics), n_resamples))
+        out = np.empty((len(self.calls), n_resamples))
         rows = np.arange(self.n)
         for r in range(n_resamples):
             idx = np.repeat(rows, resample_kernels.row_weights(np.uint64(seed), 0, self.n, r))
-            for m, (metric, kwargs) in enumerate(zip(self.metrics, self.arrays)):
-                picked = {k: (v[idx] if isinstance(v, np.ndarray) else v)
-                          for k, v in kwargs.items()}
-                out[m, r] = call_defined(metric, **picked, **self.params)
+            gathered = {}
+            for m, (metric, kwargs) in enumerate(self.calls):
+                picked = {}
+                for k, v in kwargs.items():
+                    if isinstance(v, np.ndarray) and v.shape[:1] == (self.n,):
+                        if id(v) not in gathered:
+                            gathered[id(v)] = v[idx]
+                        v = gathered[id(v)]
+                    picked[k] = v
+                out[m, r] = call_defined(metric, **picked)
         return out
 
     def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
@@ -421,6 +457,34 @@ class RowResamples:
 
     def jackknife(self):  # pragma: no cover - has_jackknife is False
         raise NotImplementedError
+
+
+def encode_labels(truth: np.ndarray, params: dict):
+    """String labels as sorted integer codes, with ``labels=`` and ``pos_label=`` mapped.
+
+    Gathering and re-encoding object arrays of strings on every resample costs
+    more than most metrics; codes in sorted label order keep every semantics
+    that depends on labels only through equality and order (sklearn sorts
+    labels), so the metric's value does not change. Numeric labels and
+    parameters naming labels absent from the universe are left alone.
+    """
+    if truth.dtype.kind not in "OUS":
+        return truth, params
+    universe = np.unique(truth.astype(str))
+    extra = []
+    for key in ("labels", "pos_label"):
+        if params.get(key) is not None:
+            extra.extend(np.atleast_1d(np.asarray(params[key], dtype=object)).tolist())
+    if any(not isinstance(v, str) for v in extra):
+        return truth, params
+    universe = np.unique(np.concatenate([universe, np.asarray(extra, dtype=str)]))
+    codes = np.searchsorted(universe, truth.astype(str)).astype(np.int64)
+    mapped = dict(params)
+    for key in ("labels", "pos_label"):
+        if params.get(key) is not None:
+            value = np.searchsorted(universe, np.asarray(params[key], dtype=str))
+            mapped[key] = value.tolist() if np.ndim(value) else int(value)
+    return codes, mapped
 
 
 # ---------------------------------------------------------------------------
@@ -443,7 +507,7 @@ def _refuse_strata(strata, stratify, route):
 
 def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_class, data,
                   drop_nulls, params, name):
-    """A :class:`RowResamples` over one or more models' prediction columns."""
+    """A :class:`RowResamples` of one metric over one or more models' prediction columns."""
     roles = {"y_true": y_true, "sample_weight": sample_weight}
     roles.update({f"y_pred_{i}": p for i, p in enumerate(preds)})
     # every role but the weights may be 2-D (scores, indicator targets; 1-D is accepted too)
@@ -451,14 +515,15 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
     truth = arrays["y_true"]
     if positive_class is not None:
         truth = truth == positive_class
-    kwargs = []
-    for i in range(len(preds)):
-        kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight")}
-        kw[_second_argument(metrics[i])] = arrays[f"y_pred_{i}"]
-        if threshold is not None:
-            kw["threshold"] = threshold
-        kwargs.append({k: v for k, v in kw.items() if v is not None})
-    return RowResamples(metrics, kwargs, params, name)
+    score_inputs = all(arrays[f"y_pred_{i}"].dtype.kind == "f" for i in range(len(preds)))
+    if score_inputs and threshold is None:
+        truth, params = encode_labels(truth, params)
+    calls = []
+    for i, metric in enumerate(metrics):
+        kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight"),
+              _second_argument(metric): arrays[f"y_pred_{i}"], "threshold": threshold}
+        calls.append((metric, {**{k: v for k, v in kw.items() if v is not None}, **params}))
+    return RowResamples(calls, name)
 
 
 def _second_argument(metric) -> str:
