@@ -289,3 +289,65 @@ def test_permutation_test():
     t_null = fm.permutation_test(fm.accuracy_score, y, a, a, n_resamples=200)
     assert t_null.pvalue == 1.0
     assert exact.pvalue < 0.01
+
+
+def test_chunked_inputs_give_the_same_resamples():
+    """Draws are keyed by global row (rows) or by the merged state (tables)."""
+    import pyarrow as pa
+    y, pred, score = _binary(3000, seed=9)
+    prob = 1 / (1 + np.exp(-score))
+    chunks = [slice(0, 700), slice(700, 2100), slice(2100, 3000)]
+
+    def chunked(a):
+        return pa.chunked_array([a[s] for s in chunks])
+
+    for metric, x, kw in ((fm.f1_score, pred, {}), (fm.roc_auc_score, score, {}),
+                          (fm.log_loss, prob, {"method": "percentile"})):
+        one = fm.bootstrap(metric, y, x, n_resamples=60, return_values=True, **kw)
+        many = fm.bootstrap(metric, chunked(y), chunked(x), n_resamples=60,
+                            return_values=True, **kw)
+        np.testing.assert_array_equal(one.bootstrap_distribution, many.bootstrap_distribution)
+
+
+def test_mismatched_model_columns_are_an_error():
+    from fastmetrics.exceptions import LengthMismatchError
+    y, pred, score = _binary(100)
+    with pytest.raises(LengthMismatchError):
+        fm.paired_bootstrap(fm.accuracy_score, y, pred, pred[:-1], n_resamples=100)
+    with pytest.raises(LengthMismatchError):
+        fm.paired_bootstrap(fm.roc_auc_score, y, score, score[:-1], n_resamples=100)
+    with pytest.raises(LengthMismatchError):
+        fm.bootstrap(fm.f1_score, y, pred[:-1], n_resamples=100)
+
+
+def test_row_route_resamples_rows():
+    """The row route's resamples are the metric on rows repeated by their Poisson weights."""
+    from fastmetrics.kernels.cpu import resample as kernels
+    y, _, score = _binary(500, seed=3)
+    prob = 1 / (1 + np.exp(-score))
+    r = fm.bootstrap(fm.brier_score_loss, y, prob, n_resamples=50, method="percentile",
+                     seed=11, return_values=True)
+    for i in (0, 17, 49):
+        idx = np.repeat(np.arange(y.size), kernels.row_weights(11, 0, y.size, i))
+        assert r.bootstrap_distribution[i] == pytest.approx(
+            skm.brier_score_loss(y[idx], prob[idx]), rel=1e-12)
+
+
+def test_multilabel_and_weighted_go_through_rows():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, (400, 3))
+    p = np.where(rng.random((400, 3)) < 0.8, y, 1 - y)
+    r = fm.bootstrap(fm.f1_score, y, p, average="micro", n_resamples=60, method="percentile")
+    assert r.resampling == "poisson rows"
+    assert r.estimate == pytest.approx(skm.f1_score(y, p, average="micro"))
+
+
+def test_permutation_test_of_scores_swaps_rows():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 800)
+    a = y + rng.normal(0, 0.5, 800)
+    t = fm.permutation_test(fm.roc_auc_score, y, a, a.copy(), n_resamples=50)
+    assert t.statistic == 0 and t.pvalue == 1.0
+    b = y + rng.normal(0, 2.0, 800)
+    t = fm.permutation_test(fm.roc_auc_score, y, a, b, n_resamples=60)
+    assert t.pvalue == pytest.approx(1 / 61)

@@ -216,7 +216,13 @@ class _PairedAUC:
 # ---------------------------------------------------------------------------
 
 def _paired_statistic(metric, y_true, y_pred_a, y_pred_b, *, sample_weight, threshold,
-                      positive_class, strata, stratify, data, drop_nulls, params):
+                      positive_class, strata, stratify, data, drop_nulls, params,
+                      swappable=False):
+    """The statistic of two models: joint table, paired AUC rows, or rows.
+
+    ``swappable``: the permutation test swaps the models' columns row by row, which
+    the paired-AUC kernel (sorted once per model) cannot do; rows are used instead.
+    """
     name = metric_name(metric)
     if y_pred_b is None or y_pred_a is None:
         raise InvalidParameterError(format_message(
@@ -233,7 +239,7 @@ def _paired_statistic(metric, y_true, y_pred_a, y_pred_b, *, sample_weight, thre
                               drop_nulls)
     _refuse_strata(None, stratify, "row")
     if (metric is roc_auc_score and sample_weight is None and not two_d
-            and positive_class is None and not params):
+            and positive_class is None and not params and not swappable):
         return _PairedAUC(y_true, y_pred_a, y_pred_b, data, drop_nulls)
     return row_statistic([metric, metric], y_true, [y_pred_a, y_pred_b],
                          sample_weight=sample_weight, threshold=threshold,
@@ -366,7 +372,8 @@ def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     statistic = _paired_statistic(metric, y_true, y_pred_a, y_pred_b,
                                   sample_weight=sample_weight, threshold=threshold,
                                   positive_class=positive_class, strata=None, stratify=False,
-                                  data=data, drop_nulls=drop_nulls, params=metric_params)
+                                  data=data, drop_nulls=drop_nulls, params=metric_params,
+                                  swappable=True)
     est_a, est_b = statistic.estimates
     observed = est_a - est_b
     if isinstance(statistic, ConfusionTables):
