@@ -351,3 +351,28 @@ def test_permutation_test_of_scores_swaps_rows():
     b = y + rng.normal(0, 2.0, 800)
     t = fm.permutation_test(fm.roc_auc_score, y, a, b, n_resamples=60)
     assert t.pvalue == pytest.approx(1 / 61)
+
+
+def test_other_functions_of_a_score_state_resample_the_table():
+    from fastmetrics.kernels.cpu import resample as kernels
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 2, 600)
+    s = np.round(y * 0.3 + rng.random(600), 2)
+    r = fm.bootstrap(fm.roc_auc_score, y, s, max_fpr=0.5, n_resamples=80, seed=4,
+                     return_values=True)
+    assert r.resampling == "poisson table" and r.method == "bca"
+    assert r.estimate == pytest.approx(skm.roc_auc_score(y, s, max_fpr=0.5), rel=1e-12)
+    state = fm.score_state(y, s)
+    for i in (0, 79):
+        counts = kernels.table_resample_counts(state.class_counts, 4, i)
+        keep = counts.sum(axis=0) > 0
+        yy = np.repeat(np.tile([0, 1], keep.sum()), counts[:, keep].T.ravel())
+        ss = np.repeat(np.repeat(state.thresholds[keep], 2), counts[:, keep].T.ravel())
+        assert r.bootstrap_distribution[i] == pytest.approx(
+            skm.roc_auc_score(yy, ss, max_fpr=0.5), rel=1e-12)
+
+    def positive_share(st):
+        return st.class_counts[-1].sum() / st.class_counts.sum()
+
+    r = fm.bootstrap(positive_share, state=state, n_resamples=200)
+    assert r.estimate == pytest.approx(y.mean())
