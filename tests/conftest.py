@@ -87,3 +87,20 @@ def assert_same_result(got, expected, *, exact=False):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (the full bootstrap validity "
+                          "simulations: minutes)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip ``slow`` tests unless asked for (``--run-slow`` or FASTMETRICS_RUN_SLOW=1),
+    so that the README's test command (CI's) stays quick."""
+    if config.getoption("--run-slow") or os.environ.get("FASTMETRICS_RUN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: pass --run-slow (or FASTMETRICS_RUN_SLOW=1)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
