@@ -376,3 +376,21 @@ def test_other_functions_of_a_score_state_resample_the_table():
 
     r = fm.bootstrap(positive_share, state=state, n_resamples=200)
     assert r.estimate == pytest.approx(y.mean())
+
+
+def test_paired_stratified_keeps_class_counts():
+    rng = np.random.default_rng(12)
+    n = 2000
+    y = rng.integers(0, 3, n)
+    a = np.where(rng.random(n) < 0.8, y, rng.integers(0, 3, n))
+    b = np.where(rng.random(n) < 0.8, y, rng.integers(0, 3, n))
+
+    plain = fm.paired_bootstrap(fm.recall_score, y, a, b, average="macro", n_resamples=500)
+    strat = fm.paired_bootstrap(fm.recall_score, y, a, b, average="macro", stratify=True,
+                                n_resamples=500)
+    assert strat.difference.resampling == "stratified multinomial"
+    assert strat.difference.estimate == plain.difference.estimate
+    with pytest.raises(InvalidParameterError, match="strata"):
+        fm.paired_bootstrap(fm.recall_score, y, a, b, strata=y % 2)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        fm.paired_bootstrap(fm.recall_score, y, a, b, alternative="bigger")

@@ -55,7 +55,7 @@ from .resampling import check_n_resamples, check_seed
 from .results import ConfidenceInterval, _plain, _short, check_confidence_level
 from .statistics import build_statistic
 
-__all__ = ["BootstrapResult", "bootstrap", "summarize", "check_estimate"]
+__all__ = ["BootstrapResult", "bootstrap", "summarize", "check_estimate", "check_bca"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +133,15 @@ class BootstrapResult:
                 f"method={self.method!r}, standard_error={_short(self.standard_error)}, "
                 f"n_resamples={self.n_resamples}, n_undefined={self.n_undefined}, "
                 f"resampling={self.resampling!r})")
+
+
+def check_bca(method: str, statistic) -> None:
+    """BCa needs a jackknife that the statistic's route can give cheaply."""
+    if method == "bca" and not statistic.has_jackknife:
+        raise InvalidParameterError(format_message(
+            "method", f"'bca' needs jackknife values, which {statistic.route} resampling "
+                      "cannot give without re-evaluating the metric once per row",
+            fix="Use method='percentile' (or 'basic', 'normal')"))
 
 
 def check_estimate(estimate: float, what: str) -> None:
@@ -277,11 +286,7 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
         metric, y_true, y_pred, state=state, sample_weight=sample_weight, threshold=threshold,
         positive_class=positive_class, strata=strata, stratify=stratify, data=data,
         drop_nulls=drop_nulls, metric_params=metric_params)
-    if method == "bca" and not statistic.has_jackknife:
-        raise InvalidParameterError(format_message(
-            "method", f"'bca' needs jackknife values, which {statistic.route} resampling "
-                      "cannot give without re-evaluating the metric once per row",
-            fix="Use method='percentile' (or 'basic', 'normal')"))
+    check_bca(method, statistic)
     check_estimate(statistic.estimate, statistic.name)
     values = statistic.resampled(n_resamples, seed)
     return summarize(statistic.estimate, values, method=method,

@@ -36,7 +36,7 @@ from ..kernels.cpu import inference as inference_kernels
 from ..kernels.cpu import resample as resample_kernels
 from ..metrics import roc_auc_score
 from ..states import label_index, union_labels
-from .bootstrap import BootstrapResult, check_estimate, summarize
+from .bootstrap import BootstrapResult, check_bca, check_estimate, summarize
 from .delong import _paired_rows
 from .intervals import check_method
 from .resampling import (STREAM_PERMUTATION, block_generator, block_size, check_n_resamples,
@@ -299,11 +299,7 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
                                   positive_class=positive_class, strata=strata,
                                   stratify=stratify, data=data, drop_nulls=drop_nulls,
                                   params=metric_params)
-    if method == "bca" and not statistic.has_jackknife:
-        raise InvalidParameterError(format_message(
-            "method", f"'bca' needs jackknife values, which {statistic.route} resampling "
-                      "cannot give without re-evaluating the metric once per row",
-            fix="Use method='percentile' (or 'basic', 'normal')"))
+    check_bca(method, statistic)
     est_a, est_b = statistic.estimates
     observed = est_a - est_b
     check_estimate(est_a, statistic.name)
