@@ -394,3 +394,32 @@ def test_paired_stratified_keeps_class_counts():
         fm.paired_bootstrap(fm.recall_score, y, a, b, strata=y % 2)
     with pytest.raises(InvalidParameterError, match="alternative"):
         fm.paired_bootstrap(fm.recall_score, y, a, b, alternative="bigger")
+
+
+def test_binned_curves_and_top_k_redraw_their_counts():
+    rng = np.random.default_rng(13)
+    n = 5000
+    y = rng.integers(0, 2, n)
+    s = np.clip(0.5 + 0.2 * (y - 0.5) + rng.normal(0, 0.2, n), 0, 1)
+    r = fm.bootstrap(fm.roc_auc_score, y, s, thresholds=50, n_resamples=2000)
+    assert r.resampling == "multinomial"
+    assert r.estimate == fm.roc_auc_score(y, s, thresholds=50)
+    exact = fm.bootstrap(fm.roc_auc_score, y, s, n_resamples=2000)
+    assert r.standard_error == pytest.approx(exact.standard_error, rel=0.15)
+    ap = fm.bootstrap(fm.average_precision_score, y, s, thresholds=50, n_resamples=300,
+                      method="percentile")
+    assert ap.estimate == fm.average_precision_score(y, s, thresholds=50)
+    k = 4
+    yk = rng.integers(0, k, n)
+    scores = rng.random((n, k))
+    scores[np.arange(n), yk] += 0.3
+    t = fm.bootstrap(fm.top_k_accuracy_score, yk, scores, k=2, n_resamples=2000)
+    p = skm.top_k_accuracy_score(yk, scores, k=2)
+    assert t.resampling == "multinomial" and t.estimate == pytest.approx(p)
+    assert t.standard_error == pytest.approx(math.sqrt(p * (1 - p) / n), rel=0.1)
+    state = fm.top_k_state(yk, scores)
+    assert fm.bootstrap(fm.top_k_accuracy_score, state=state, k=2,
+                        n_resamples=500).estimate == pytest.approx(p)
+    with pytest.raises(InputTypeError, match="BinnedScoreState"):
+        fm.bootstrap(fm.roc_auc_score, state=fm.binned_score_state(
+            np.eye(3, dtype=int)[yk % 3], scores[:, :3] / 2, thresholds=10), n_resamples=100)

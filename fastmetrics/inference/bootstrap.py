@@ -13,8 +13,11 @@ a cost that barely depends on the number of rows:
   distinct scores; each resample redraws every entry of the table as a
   Poisson count (the Poisson bootstrap, see below) and one O(U) pass over the
   sorted table gives both areas. No re-sort, no row array.
+* **Binned curves of a binary target and top-k accuracy**: their histograms
+  partition the rows too, and are redrawn from a multinomial, the metric
+  evaluated per resampled state.
 * **Everything else** (weighted rows, multiclass scores, calibration and
-  losses, top-k, multilabel targets): the rows are resampled with Poisson(1)
+  losses, multilabel targets): the rows are resampled with Poisson(1)
   weights and the metric is computed on each resample (O(resamples x n)).
 
 **Poisson bootstrap.** Where a table is not a small multinomial (the
