@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import gpu as _gpu
 from . import inputs as _inputs
 from ._encode import (Column, count_multilabel, count_pair, count_scores, count_thresholded,
                       score_areas)
@@ -151,6 +152,10 @@ def confusion_state(y_true, y_pred, *, sample_weight=None, groups=None, threshol
     >>> fm.confusion_state([0, 1, 1], [0.2, 0.7, 0.4], threshold=0.5).counts[0].tolist()
     [[1, 0], [1, 1]]
     """
+    if data is None and (_gpu.is_device_array(y_true) or _gpu.is_device_array(y_pred)):
+        # labels on a GPU are counted there; only the K x K state comes back
+        return _gpu.device_confusion_state(y_true, y_pred, sample_weight=sample_weight,
+                                           groups=groups, threshold=threshold)
     roles = {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
              "groups": groups}
     for role in ("y_true", "y_pred"):

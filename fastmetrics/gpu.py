@@ -1,0 +1,180 @@
+"""The GPU backend: metrics of arrays that live on an NVIDIA GPU, computed there.
+
+Arrays already on a GPU (CuPy arrays, and torch/JAX/other device arrays
+through ``__cuda_array_interface__`` or DLPack) are counted on their device
+by the CuPy kernels of ``kernels/gpu``; only the small state (a K x K table)
+comes back to the host, and every metric finalizes from it as on the CPU.
+
+``import fastmetrics`` never imports CuPy: this module only looks at an
+array's attributes until a device array actually arrives. Asking for the GPU
+without CuPy gives a :class:`~fastmetrics.exceptions.MissingDependencyError`
+that names the extra to install.
+
+Status: confusion-matrix states of integer or boolean labels (the whole
+confusion family through ``confusion_state``). Weights, groups, thresholds,
+curves and the bootstrap on the device are not built yet and say so.
+
+Examples
+--------
+>>> from fastmetrics.gpu import is_device_array
+>>> import numpy as np
+>>> is_device_array(np.zeros(3))
+False
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .exceptions import (EmptyInputError, InputTypeError, InvalidParameterError,
+                         LengthMismatchError, MissingDependencyError, format_message)
+from .states import ConfusionState
+
+__all__ = ["is_device_array", "require_cupy", "as_cupy", "device_confusion_state"]
+
+#: DLPack's device type of CUDA memory (kDLCUDA); 13 is managed memory (kDLCUDAManaged).
+_DLPACK_CUDA = (2, 13)
+
+
+def is_device_array(x) -> bool:
+    """Whether ``x`` holds its data in GPU memory (checked without importing CuPy)."""
+    if x is None or isinstance(x, (str, np.ndarray)):
+        return False
+    if hasattr(x, "__cuda_array_interface__"):
+        return True
+    device = getattr(x, "__dlpack_device__", None)
+    if device is not None:
+        try:
+            return device()[0] in _DLPACK_CUDA
+        except Exception:  # an object that cannot tell: not a GPU array we can read
+            return False
+    return False
+
+
+def require_cupy(argument: str = "y_true"):
+    """The ``cupy`` module, or an error naming the extra to install."""
+    try:
+        import cupy
+    except ImportError:
+        raise MissingDependencyError(format_message(
+            argument, "is a GPU array, and computing on the GPU needs CuPy, which is not "
+                      "installed", fix="pip install 'fastmetrics[gpu]' (CuPy for CUDA 13)")) \
+            from None
+    return cupy
+
+
+def as_cupy(x, argument: str):
+    """A CuPy view of a device array (no copy): CUDA array interface or DLPack."""
+    cupy = require_cupy(argument)
+    if isinstance(x, cupy.ndarray):
+        return x
+    if hasattr(x, "__cuda_array_interface__"):
+        return cupy.asarray(x)
+    return cupy.from_dlpack(x)
+
+
+def _labels(x, argument: str):
+    """A 1-D integer CuPy array of labels (booleans as uint8), else an error."""
+    a = as_cupy(x, argument)
+    if a.ndim != 1:
+        raise InputTypeError(format_message(
+            argument, f"has shape {a.shape}; labels must be 1-D", fix="Pass one label per row"))
+    if a.dtype == np.bool_:
+        return a.view(np.uint8), True
+    if a.dtype.kind not in "iu":
+        raise InputTypeError(format_message(
+            argument, f"is a GPU array of {a.dtype}; the GPU backend counts integer or boolean "
+                      "labels", fix=f"Cast on the device, e.g. {argument}.astype('int64'), or "
+                                    "encode string labels as integer codes"))
+    return a, False
+
+
+def _binary_counts(cupy, t, p):
+    """(2, 2) counts of one-byte 0/1 labels from four sums, or None if a value is above 1."""
+    from .kernels.gpu import confusion as gpu_kernels
+    aligned = t.data.ptr % 16 == 0 and p.data.ptr % 16 == 0
+    if not aligned:
+        return None
+    n, st, sp, both, bad = (int(v) for v in gpu_kernels.binary_sums(t, p).get())
+    if bad:
+        return None
+    return np.array([[n - st - sp + both, sp - both], [st - both, both]], dtype=np.int64)
+
+
+def device_confusion_state(y_true, y_pred, *, sample_weight=None, groups=None,
+                           threshold=None) -> ConfusionState:
+    """The :class:`~fastmetrics.ConfusionState` of labels on a GPU, counted there.
+
+    Parameters
+    ----------
+    y_true, y_pred : device arrays of shape (n,)
+        Integer or boolean labels (CuPy, or any array with
+        ``__cuda_array_interface__`` or CUDA DLPack). Both must be on the GPU.
+
+    Returns
+    -------
+    ConfusionState
+        Equal to the CPU backend's state of the same labels (exact counts).
+    """
+    from .kernels.gpu import confusion as gpu_kernels
+    for name, value in (("sample_weight", sample_weight), ("groups", groups),
+                        ("threshold", threshold)):
+        if value is not None:
+            raise InvalidParameterError(format_message(
+                name, "is not supported by the GPU backend yet",
+                fix="Drop it, or pass host (numpy/Arrow) arrays to compute on the CPU"))
+    for name, value in (("y_true", y_true), ("y_pred", y_pred)):
+        if not is_device_array(value):
+            raise InputTypeError(format_message(
+                name, "is a host array while the other labels are on the GPU",
+                fix="Put both on the same device (cupy.asarray(...) or .get())"))
+    cupy = require_cupy()
+    t, t_bool = _labels(y_true, "y_true")
+    p, p_bool = _labels(y_pred, "y_pred")
+    if t.shape[0] != p.shape[0]:
+        raise LengthMismatchError(format_message(
+            "y_pred", f"has {p.shape[0]} rows but y_true has {t.shape[0]}",
+            fix="Pass the same rows for both"))
+    if t.shape[0] == 0:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    out_dtype = np.result_type(t.dtype, p.dtype) if not (t_bool and p_bool) else np.bool_
+    if t.dtype != p.dtype:
+        common = np.result_type(t.dtype, p.dtype)
+        if common.kind == "f":  # int64 with uint64: no integer type holds both
+            raise InputTypeError(format_message(
+                "y_pred", f"mixes {t.dtype} and {p.dtype} labels", fix="Cast both to int64"))
+        t, p = t.astype(common), p.astype(common)
+    counts = None
+    if t.dtype.itemsize == 1:
+        counts = _binary_counts(cupy, t, p)
+        lo = 0
+    if counts is None:
+        bounds = cupy.stack([t.min(), p.min(), t.max(), p.max()]).astype(np.int64).get()
+        lo, hi = int(min(bounds[:2])), int(max(bounds[2:]))
+        k = hi - lo + 1
+        if k * k <= gpu_kernels.SHARED_CELLS_MAX:
+            kernel_dtype = t.dtype if t.dtype in (np.int8, np.uint8, np.int16, np.int32,
+                                                  np.int64) else np.dtype(np.int64)
+            dense, _ = gpu_kernels.confusion_counts(t.astype(kernel_dtype, copy=False),
+                                                    p.astype(kernel_dtype, copy=False),
+                                                    k, lo, lo)
+            counts = dense.get().astype(np.int64)
+        else:
+            # sparse labels: code them by their sorted distinct values first
+            values = cupy.unique(cupy.concatenate([t, p]))
+            k = int(values.shape[0])
+            tc = cupy.searchsorted(values, t).astype(np.int32)
+            pc = cupy.searchsorted(values, p).astype(np.int32)
+            if k * k <= gpu_kernels.SHARED_CELLS_MAX:
+                dense, _ = gpu_kernels.confusion_counts(tc, pc, k, 0, 0)
+                counts = dense.get().astype(np.int64)
+            else:
+                counts = cupy.bincount(tc.astype(np.int64) * k + pc,
+                                       minlength=k * k).get().astype(np.int64).reshape(k, k)
+            present = (counts.sum(axis=0) + counts.sum(axis=1)) > 0
+            classes = values.get().astype(out_dtype)[present]
+            return ConfusionState(classes, counts[np.ix_(present, present)][None])
+    k = counts.shape[0]
+    present = (counts.sum(axis=0) + counts.sum(axis=1)) > 0
+    classes = np.arange(lo, lo + k).astype(out_dtype)[present]
+    return ConfusionState(classes, counts[np.ix_(present, present)][None])

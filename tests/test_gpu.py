@@ -1,0 +1,119 @@
+"""The GPU backend: the same states and metrics as the CPU, computed on the device.
+
+These tests run where CuPy and an NVIDIA GPU are present and skip cleanly
+elsewhere (CI has no GPU). ``test_cuda_sources.py`` compiles the CUDA source
+with nvcc wherever nvcc is, so that CI catches a syntax error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+
+import fastmetrics as fm
+from fastmetrics.exceptions import (InputTypeError, InvalidParameterError,
+                                    LengthMismatchError, MissingDependencyError)
+from fastmetrics.gpu import is_device_array
+
+
+def _device_available() -> bool:
+    if importlib.util.find_spec("cupy") is None:
+        return False
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+requires_gpu = pytest.mark.skipif(not _device_available(), reason="no CuPy or no CUDA device")
+
+
+class _FakeDeviceArray:
+    """Claims GPU memory through the CUDA array interface (never read without CuPy)."""
+
+    __cuda_array_interface__ = {"shape": (3,), "typestr": "<i8", "data": (0, False),
+                                "version": 3}
+    shape = (3,)
+
+
+def test_device_arrays_are_recognized_without_cupy():
+    assert is_device_array(_FakeDeviceArray())
+    assert not is_device_array(np.arange(3)) and not is_device_array([1, 2])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")
+def test_missing_cupy_names_the_extra():
+    with pytest.raises(MissingDependencyError, match=r"fastmetrics\[gpu\]"):
+        fm.confusion_matrix(_FakeDeviceArray(), _FakeDeviceArray())
+
+
+@requires_gpu
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "int32", "int64", "bool"])
+@pytest.mark.parametrize("k", [1, 2, 3, 17])
+def test_confusion_state_equals_cpu(dtype, k):
+    import cupy
+    rng = np.random.default_rng(k)
+    for n in (1, 15, 16, 17, 1000, 300_001):
+        if dtype == "bool":
+            t, p = rng.random(n) < 0.4, rng.random(n) < 0.5
+        else:
+            lo = -3 if np.dtype(dtype).kind == "i" else 0
+            t = rng.integers(lo, lo + k, n).astype(dtype)
+            p = rng.integers(lo, lo + k, n).astype(dtype)
+        cpu = fm.confusion_state(t, p)
+        gpu = fm.confusion_state(cupy.asarray(t), cupy.asarray(p))
+        np.testing.assert_array_equal(gpu.classes, cpu.classes)
+        np.testing.assert_array_equal(gpu.counts, cpu.counts)
+        assert gpu.counts.dtype == np.int64
+
+
+@requires_gpu
+def test_unaligned_views_sparse_labels_and_metrics():
+    import cupy
+    rng = np.random.default_rng(0)
+    t = rng.integers(0, 2, 100_003).astype(np.uint8)
+    p = rng.integers(0, 2, 100_003).astype(np.uint8)
+    gt, gp = cupy.asarray(t), cupy.asarray(p)
+    # views starting off a 16-byte boundary take the histogram kernel
+    np.testing.assert_array_equal(fm.confusion_matrix(gt[3:], gp[3:]),
+                                  skm.confusion_matrix(t[3:], p[3:]))
+    sparse_t = rng.choice([-10**12, 5, 7, 10**15], 5000)
+    sparse_p = rng.choice([-10**12, 5, 8, 10**15], 5000)
+    np.testing.assert_array_equal(
+        fm.confusion_matrix(cupy.asarray(sparse_t), cupy.asarray(sparse_p)),
+        skm.confusion_matrix(sparse_t, sparse_p))
+    many_t = rng.integers(0, 300, 20_000)
+    many_p = rng.integers(0, 300, 20_000)
+    assert fm.f1_score(cupy.asarray(many_t), cupy.asarray(many_p), average="macro") == \
+        pytest.approx(skm.f1_score(many_t, many_p, average="macro"), rel=1e-12)
+    assert fm.matthews_corrcoef(gt, gp) == pytest.approx(skm.matthews_corrcoef(t, p),
+                                                         rel=1e-12)
+
+
+@requires_gpu
+def test_torch_tensors_through_dlpack_or_interface():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch without CUDA")
+    t = torch.randint(0, 4, (10_000,), device="cuda")
+    p = torch.randint(0, 4, (10_000,), device="cuda")
+    np.testing.assert_array_equal(fm.confusion_matrix(t, p),
+                                  skm.confusion_matrix(t.cpu().numpy(), p.cpu().numpy()))
+
+
+@requires_gpu
+def test_gpu_errors():
+    import cupy
+    t = cupy.arange(5) % 2
+    with pytest.raises(InputTypeError, match="host array"):
+        fm.confusion_matrix(t, np.arange(5) % 2)
+    with pytest.raises(LengthMismatchError):
+        fm.confusion_matrix(t, t[:-1])
+    with pytest.raises(InputTypeError, match="integer or boolean"):
+        fm.confusion_matrix(t.astype(float), t.astype(float))
+    with pytest.raises(InvalidParameterError, match="GPU backend"):
+        fm.confusion_state(t, t, sample_weight=cupy.ones(5))
