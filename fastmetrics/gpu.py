@@ -101,6 +101,28 @@ def _binary_counts(cupy, t, p):
     return np.array([[n - st - sp + both, sp - both], [st - both, both]], dtype=np.int64)
 
 
+#: Labels 0 .. GUESS - 1 (the usual class codes) are counted in one pass without first
+#: finding the smallest and largest label (two more passes over the data).
+GUESS = 32
+
+
+def _kernel_dtype(a):
+    return a.dtype if a.dtype in (np.int8, np.uint8, np.int16, np.int32,
+                                  np.int64) else np.dtype(np.int64)
+
+
+def _small_label_counts(cupy, t, p):
+    """(counts, 0) if every label is in [0, GUESS), counted in one pass; else (None, 0)."""
+    from .kernels.gpu import confusion as gpu_kernels
+    kd = _kernel_dtype(t)
+    dense, bad = gpu_kernels.confusion_counts(t.astype(kd, copy=False), p.astype(kd, copy=False),
+                                              GUESS, 0, 0)
+    both = cupy.concatenate([dense.ravel(), bad]).get()  # one synchronization
+    if both[-1]:
+        return None, 0
+    return both[:-1].astype(np.int64).reshape(GUESS, GUESS), 0
+
+
 def device_confusion_state(y_true, y_pred, *, sample_weight=None, groups=None,
                            threshold=None) -> ConfusionState:
     """The :class:`~fastmetrics.ConfusionState` of labels on a GPU, counted there.
@@ -149,15 +171,15 @@ def device_confusion_state(y_true, y_pred, *, sample_weight=None, groups=None,
         counts = _binary_counts(cupy, t, p)
         lo = 0
     if counts is None:
+        counts, lo = _small_label_counts(cupy, t, p)
+    if counts is None:
         bounds = cupy.stack([t.min(), p.min(), t.max(), p.max()]).astype(np.int64).get()
         lo, hi = int(min(bounds[:2])), int(max(bounds[2:]))
         k = hi - lo + 1
         if k * k <= gpu_kernels.SHARED_CELLS_MAX:
-            kernel_dtype = t.dtype if t.dtype in (np.int8, np.uint8, np.int16, np.int32,
-                                                  np.int64) else np.dtype(np.int64)
-            dense, _ = gpu_kernels.confusion_counts(t.astype(kernel_dtype, copy=False),
-                                                    p.astype(kernel_dtype, copy=False),
-                                                    k, lo, lo)
+            kd = _kernel_dtype(t)
+            dense, _ = gpu_kernels.confusion_counts(t.astype(kd, copy=False),
+                                                    p.astype(kd, copy=False), k, lo, lo)
             counts = dense.get().astype(np.int64)
         else:
             # sparse labels: code them by their sorted distinct values first

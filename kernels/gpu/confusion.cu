@@ -17,20 +17,23 @@ namespace {
 
 template <typename T, typename P>
 __device__ void count_pairs(const T* __restrict__ t, const P* __restrict__ p, long long n,
-                            long long t_offset, long long p_offset, int k,
+                            long long t_offset, long long p_offset, int k, int copies,
                             unsigned long long* __restrict__ out,
                             unsigned long long* __restrict__ bad) {
+    // `copies` histograms per block, one per group of warps: fewer threads collide
+    // on one shared counter (labels of a few classes would otherwise serialize).
     extern __shared__ unsigned int hist[];
     const int cells = k * k;
-    for (int j = threadIdx.x; j < cells; j += blockDim.x) hist[j] = 0u;
+    for (int j = threadIdx.x; j < cells * copies; j += blockDim.x) hist[j] = 0u;
     __syncthreads();
+    unsigned int* mine = hist + ((threadIdx.x >> 5) % copies) * cells;
     unsigned int local_bad = 0u;
     const long long stride = (long long)blockDim.x * gridDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         const unsigned long long a = (unsigned long long)((long long)t[i] - t_offset);
         const unsigned long long b = (unsigned long long)((long long)p[i] - p_offset);
         if (a < (unsigned long long)k && b < (unsigned long long)k) {
-            atomicAdd(&hist[a * k + b], 1u);
+            atomicAdd(&mine[a * k + b], 1u);
         } else {
             local_bad += 1u;
         }
@@ -38,8 +41,9 @@ __device__ void count_pairs(const T* __restrict__ t, const P* __restrict__ p, lo
     if (local_bad) atomicAdd(bad, (unsigned long long)local_bad);
     __syncthreads();
     for (int j = threadIdx.x; j < cells; j += blockDim.x) {
-        const unsigned int c = hist[j];
-        if (c) atomicAdd(&out[j], (unsigned long long)c);
+        unsigned long long c = 0;
+        for (int r = 0; r < copies; ++r) c += hist[r * cells + j];
+        if (c) atomicAdd(&out[j], c);
     }
 }
 
@@ -52,9 +56,9 @@ __device__ __forceinline__ unsigned long long warp_sum(unsigned long long v) {
 
 #define COUNT_PAIRS(NAME, T, P)                                                              \
     extern "C" __global__ void NAME(const T* t, const P* p, long long n, long long t_offset,  \
-                                    long long p_offset, int k, unsigned long long* out,      \
-                                    unsigned long long* bad) {                               \
-        count_pairs<T, P>(t, p, n, t_offset, p_offset, k, out, bad);                         \
+                                    long long p_offset, int k, int copies,                   \
+                                    unsigned long long* out, unsigned long long* bad) {      \
+        count_pairs<T, P>(t, p, n, t_offset, p_offset, k, copies, out, bad);                 \
     }
 
 // builtin types only: NVRTC (CuPy's compiler) has no <cstdint>
@@ -75,8 +79,8 @@ extern "C" __global__ void binary_sums(const unsigned char* __restrict__ t,
     const uint4* t16 = reinterpret_cast<const uint4*>(t);
     const uint4* p16 = reinterpret_cast<const uint4*>(p);
     for (long long i = tid; i < n16; i += stride) {
-        const uint4 a = t16[i];
-        const uint4 b = p16[i];
+        const uint4 a = __ldcs(t16 + i);  // streamed once: do not keep in L2
+        const uint4 b = __ldcs(p16 + i);
         const unsigned int av[4] = {a.x, a.y, a.z, a.w};
         const unsigned int bv[4] = {b.x, b.y, b.z, b.w};
 #pragma unroll
@@ -95,14 +99,26 @@ extern "C" __global__ void binary_sums(const unsigned char* __restrict__ t,
         sp += b & 1u;
         both += a & b & 1u;
     }
+    // warp sums, then one atomic per block and sum (not per warp)
+    __shared__ unsigned long long partial[4][32];
     st = warp_sum(st);
     sp = warp_sum(sp);
     both = warp_sum(both);
     bad = warp_sum(bad);
-    if ((threadIdx.x & 31) == 0) {
-        atomicAdd(&sums[1], st);
-        atomicAdd(&sums[2], sp);
-        atomicAdd(&sums[3], both);
-        atomicAdd(&sums[4], bad);
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    if (lane == 0) {
+        partial[0][warp] = st;
+        partial[1][warp] = sp;
+        partial[2][warp] = both;
+        partial[3][warp] = bad;
+    }
+    __syncthreads();
+    if (warp == 0) {
+        const int warps = (blockDim.x + 31) >> 5;
+        for (int j = 0; j < 4; ++j) {
+            unsigned long long v = lane < warps ? partial[j][lane] : 0ull;
+            v = warp_sum(v);
+            if (lane == 0 && v) atomicAdd(&sums[1 + j], v);
+        }
     }
 }

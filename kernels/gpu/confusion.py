@@ -56,9 +56,12 @@ def confusion_counts(t, p, k: int, t_offset: int, p_offset: int):
     bad = cupy.zeros(1, dtype=cupy.uint64)
     if n:
         kernel = _module().get_function(_NAMES[np.dtype(t.dtype)])
+        # one histogram per warp where they fit (8 warps of 256 threads), else fewer
+        copies = max(1, min(_THREADS // 32, SHARED_CELLS_MAX // (k * k)))
         kernel((_grid(n),), (_THREADS,),
-               (t, p, np.int64(n), np.int64(t_offset), np.int64(p_offset), np.int32(k), out, bad),
-               shared_mem=4 * k * k)
+               (t, p, np.int64(n), np.int64(t_offset), np.int64(p_offset), np.int32(k),
+                np.int32(copies), out, bad),
+               shared_mem=4 * k * k * copies)
     return out.reshape(k, k), bad
 
 
