@@ -1,4 +1,5 @@
-"""GPU benchmarks of the GPU issue (first slice: confusion counts), run on the device.
+"""GPU benchmarks of the GPU issue (so far: confusion counts, exact ROC AUC and AP), run on
+the device.
 
 Run on a machine with CuPy and an NVIDIA GPU, from the repository root::
 
@@ -96,6 +97,7 @@ def main(argv=None) -> int:
 
     def case(name, t, p, k, tm_fn):
         host_t, host_p = t.get(), p.get()
+        fm.confusion_matrix(host_t[:1000], host_p[:1000])  # compile the CPU kernels first
         t0 = time.perf_counter()
         cpu = fm.confusion_matrix(host_t, host_p)
         cpu_s = time.perf_counter() - t0
@@ -128,6 +130,40 @@ def main(argv=None) -> int:
     p = cupy.where(rng.random(n) < 0.8, t, rng.integers(0, 10, n, dtype=cupy.int32))
     case("multiclass K=10 confusion_matrix, int32", t, p, 10,
          lambda a, b: tmc.multiclass_confusion_matrix(b, a, num_classes=10))
+    ranking = []
+
+    def ranking_case(label, metric, tm_fn, y, s):
+        host_y, host_s = y.get(), s.get()
+        getattr(fm, metric)(host_y[:1000], host_s[:1000])  # compile the CPU kernels first
+        t0 = time.perf_counter()
+        cpu = getattr(fm, metric)(host_y, host_s)
+        cpu_s = time.perf_counter() - t0
+        gpu = getattr(fm, metric)(y, s)
+        assert abs(gpu - cpu) <= 1e-12 * abs(cpu), (gpu, cpu)
+        ours = _events_time(lambda: getattr(fm, metric)(y, s), repeats=5, warmup=1)
+        row = {"case": label, "n": n, "ours_s": ours, "cpu_backend_s": cpu_s,
+               "torchmetrics_s": None, "ratio_vs_torchmetrics": None}
+        if torch is not None:
+            ty = torch.from_dlpack(y.astype(cupy.int64))
+            ts = torch.from_dlpack(s)
+            theirs = float(tm_fn(ts, ty))
+            assert abs(theirs - gpu) < 1e-4, (theirs, gpu)
+            row["torchmetrics_s"] = _events_time(lambda: float(tm_fn(ts, ty)), repeats=3,
+                                                 warmup=1)
+            row["ratio_vs_torchmetrics"] = row["torchmetrics_s"] / ours
+            del ty, ts
+        ranking.append(row)
+        print(json.dumps(row), flush=True)
+
+    y = (rng.random(n) < 0.3).astype(cupy.int8)
+    s = cupy.clip(0.5 + 0.25 * rng.standard_normal(n, dtype=cupy.float32)
+                  + 0.15 * (2 * y.astype(cupy.float32) - 1), 0,
+                  1).astype(cupy.float32)
+    for metric, tm_name in (("roc_auc_score", "binary_auroc"),
+                            ("average_precision_score", "binary_average_precision")):
+        ranking_case(f"{metric}, exact, float32 distinct scores", metric,
+                     lambda a, b, f=tm_name: getattr(tmc, f)(a, b), y, s)
+    del y, s
     name, driver, cupy_version = _gpu_name()
     started = dt.datetime.now(dt.timezone.utc)
     lines = ["# GPU confusion counts: fastmetrics (CuPy) vs torchmetrics and the CPU backend\n",
@@ -147,11 +183,20 @@ def main(argv=None) -> int:
                      f"{r['read_GBps']:.0f} GB/s | {r['fraction_of_copy']:.0%} | "
                      f"{r['kernel_s'] * 1e3:.3f} ms | {r['kernel_fraction_of_copy']:.0%} | {tm} | "
                      f"{ratio} | {r['cpu_backend_s'] * 1e3:.1f} ms |")
+    lines += ["", "Exact ranking metrics (one device sort of packed 64-bit keys; torchmetrics "
+              "with thresholds=None, its exact mode):", "",
+              "| case | n | fastmetrics GPU | torchmetrics GPU | speed-up | fastmetrics CPU |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for r in ranking:
+        tm = "-" if r["torchmetrics_s"] is None else f"{r['torchmetrics_s'] * 1e3:.1f} ms"
+        ratio = "-" if r["ratio_vs_torchmetrics"] is None else f"{r['ratio_vs_torchmetrics']:.1f}x"
+        lines.append(f"| {r['case']} | {r['n']:,} | {r['ours_s'] * 1e3:.1f} ms | {tm} | {ratio} "
+                     f"| {r['cpu_backend_s'] * 1e3:.0f} ms |")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "gpu_confusion.md").write_text("\n".join(lines) + "\n")
     (args.out / "gpu_confusion.json").write_text(json.dumps(
         {"gpu": name, "driver": driver, "cupy": cupy_version, "started": started.isoformat(),
-         "copy_bandwidth_Bps": bandwidth, "results": rows}, indent=1))
+         "copy_bandwidth_Bps": bandwidth, "results": rows, "ranking": ranking}, indent=1))
     print("\n".join(lines))
     return 0
 

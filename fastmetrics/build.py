@@ -375,6 +375,8 @@ def score_state(y_true, y_score, *, sample_weight=None, positive_class=None, dat
     >>> s.thresholds.tolist(), s.class_counts.tolist()
     ([0.8, 0.3, 0.1], [[0, 1, 1], [2, 0, 0]])
     """
+    _gpu.refuse_device_arrays("score_state (exact curves)", ("y_true", y_true),
+                              ("y_score", y_score))
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
     for role in ("y_true", "y_score"):
         if is_multilabel_input(roles[role]) and data is None:
@@ -427,6 +429,13 @@ def binary_areas(y_true, y_score, *, positive_class=None, data=None, drop_nulls=
     one class, where the metrics warn): the :class:`ScoreState`, exactly as
     :func:`score_state` builds it.
     """
+    if data is None and (_gpu.is_device_array(y_true) or _gpu.is_device_array(y_score)):
+        areas = _gpu.device_binary_areas(y_true, y_score, positive_class)
+        if areas is not None:
+            return areas
+        # one class (or several): the host path gives the metric's own warning or error
+        y_true, y_score = _gpu.as_cupy(y_true, "y_true").get(), _gpu.as_cupy(y_score,
+                                                                              "y_score").get()
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": None}
     for role in ("y_true", "y_score"):
         if is_multilabel_input(roles[role]) and data is None:

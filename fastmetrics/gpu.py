@@ -11,8 +11,11 @@ without CuPy gives a :class:`~fastmetrics.exceptions.MissingDependencyError`
 that names the extra to install.
 
 Status: confusion-matrix states of integer or boolean labels (the whole
-confusion family through ``confusion_state``). Weights, groups, thresholds,
-curves and the bootstrap on the device are not built yet and say so.
+confusion family through ``confusion_state``, and so its bootstrap, which
+resamples the state on the host), and the exact ROC AUC and average
+precision of a binary target (one device sort of packed keys). Weights,
+groups, thresholds, curves and multiclass scores on the device are not built
+yet and say so.
 
 Examples
 --------
@@ -26,11 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exceptions import (EmptyInputError, InputTypeError, InvalidParameterError,
-                         LengthMismatchError, MissingDependencyError, format_message)
+from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
+                         InvalidParameterError, LengthMismatchError, MissingDependencyError,
+                         format_message)
 from .states import ConfusionState
 
-__all__ = ["is_device_array", "require_cupy", "as_cupy", "device_confusion_state"]
+__all__ = ["is_device_array", "require_cupy", "as_cupy", "device_confusion_state",
+           "device_binary_areas", "refuse_device_arrays"]
 
 #: DLPack's device type of CUDA memory (kDLCUDA); 13 is managed memory (kDLCUDAManaged).
 _DLPACK_CUDA = (2, 13)
@@ -200,3 +205,58 @@ def device_confusion_state(y_true, y_pred, *, sample_weight=None, groups=None,
     present = (counts.sum(axis=0) + counts.sum(axis=1)) > 0
     classes = np.arange(lo, lo + k).astype(out_dtype)[present]
     return ConfusionState(classes, counts[np.ix_(present, present)][None])
+
+
+def refuse_device_arrays(what: str, *arrays) -> None:
+    """An error for a function that has no GPU path yet, instead of a confusing one."""
+    for name, value in arrays:
+        if is_device_array(value):
+            raise InputTypeError(format_message(
+                name, f"is a GPU array, and {what} has no GPU backend yet",
+                fix="Pass host arrays (e.g. array.get() for CuPy)"))
+
+
+def device_binary_areas(y_true, y_score, positive_class=None):
+    """ROC AUC and AP sums of labels and scores on a GPU, or None where the host must do it.
+
+    Returns a :class:`~fastmetrics.build.BinaryAreas` when both classes are
+    present; None for one class only or more than two (the host path then
+    gives the metric's own warning or error on the gathered arrays).
+    """
+    from .build import BinaryAreas
+    from .kernels.gpu import ranking as gpu_ranking
+    for name, value in (("y_true", y_true), ("y_score", y_score)):
+        if not is_device_array(value):
+            raise InputTypeError(format_message(
+                name, "is a host array while the other input is on the GPU",
+                fix="Put both on the same device (cupy.asarray(...) or .get())"))
+    cupy = require_cupy()
+    t, t_bool = _labels(y_true, "y_true")
+    s = as_cupy(y_score, "y_score")
+    if s.ndim != 1 or s.dtype.kind != "f":
+        raise InputTypeError(format_message(
+            "y_score", f"is a GPU array of {s.dtype} with shape {s.shape}; the GPU backend "
+                       "takes 1-D float32 or float64 scores", fix="Cast on the device"))
+    if t.shape[0] != s.shape[0]:
+        raise LengthMismatchError(format_message(
+            "y_score", f"has {s.shape[0]} rows but y_true has {t.shape[0]}",
+            fix="Pass the same rows for both"))
+    if t.shape[0] == 0:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    if positive_class is not None:
+        positive = (t == positive_class).view(np.uint8)
+        classes = np.array([False, True])
+    else:
+        lo, hi = (int(v) for v in cupy.stack([t.min(), t.max()]).get())
+        if lo == hi or int(cupy.count_nonzero((t != lo) & (t != hi)).get()):
+            return None
+        positive = (t == hi).view(np.uint8)
+        classes = np.array([lo, hi]).astype(np.bool_ if t_bool else t.dtype)
+    twice, n_neg, n_pos, ap_sum, n_nan = gpu_ranking.binary_areas(s, positive)
+    if n_nan:
+        raise InvalidInputError(format_message(
+            "y_score", f"contains {n_nan} NaN score(s)", fix="Scores must be finite: drop or "
+                                                            "impute those rows"))
+    if n_pos == 0 or n_neg == 0:
+        return None
+    return BinaryAreas(classes, twice, n_neg, n_pos, ap_sum)

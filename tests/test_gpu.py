@@ -117,3 +117,36 @@ def test_gpu_errors():
         fm.confusion_matrix(t.astype(float), t.astype(float))
     with pytest.raises(InvalidParameterError, match="GPU backend"):
         fm.confusion_state(t, t, sample_weight=cupy.ones(5))
+
+
+@requires_gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_roc_auc_and_average_precision_equal_cpu(dtype):
+    import cupy
+    rng = np.random.default_rng(1)
+    for n, rounded in ((50, True), (10_001, False), (200_000, True), (200_000, False)):
+        y = (rng.random(n) < 0.3).astype(np.int8)
+        s = (rng.normal(0, 1, n) + y).astype(dtype)
+        if rounded:
+            s = np.round(s, 1)
+        s[:3] = [0.0, -0.0, 0.0]  # -0.0 and 0.0 are one score
+        gy, gs = cupy.asarray(y), cupy.asarray(s)
+        assert fm.roc_auc_score(gy, gs) == pytest.approx(skm.roc_auc_score(y, s), rel=1e-12)
+        assert fm.average_precision_score(gy, gs) == pytest.approx(
+            skm.average_precision_score(y, s), rel=1e-12)
+    labels = rng.choice([3, 7], 1000)
+    scores = rng.random(1000)
+    assert fm.roc_auc_score(cupy.asarray(labels), cupy.asarray(scores)) == pytest.approx(
+        skm.roc_auc_score(labels, scores), rel=1e-12)
+
+
+@requires_gpu
+def test_gpu_ranking_edge_cases():
+    import cupy
+    from fastmetrics.exceptions import InvalidInputError, UndefinedMetricWarning
+    with pytest.warns(UndefinedMetricWarning):
+        assert np.isnan(fm.roc_auc_score(cupy.ones(5, dtype=cupy.int8), cupy.arange(5.0)))
+    with pytest.raises(InvalidInputError, match="NaN"):
+        fm.roc_auc_score(cupy.asarray([0, 1, 1]), cupy.asarray([0.1, float("nan"), 0.3]))
+    with pytest.raises(InputTypeError, match="no GPU backend"):
+        fm.roc_curve(cupy.asarray([0, 1]), cupy.asarray([0.1, 0.2]))
