@@ -63,8 +63,8 @@ def require_cupy(argument: str = "y_true"):
     except ImportError:
         raise MissingDependencyError(format_message(
             argument, "is a GPU array, and computing on the GPU needs CuPy, which is not "
-                      "installed", fix="pip install 'fastmetrics[gpu]' (CuPy for CUDA 13)")) \
-            from None
+                      "installed",
+            fix="pip install 'fastmetrics[gpu-cuda13]' (or gpu-cuda12 for CUDA 12)")) from None
     return cupy
 
 

@@ -47,7 +47,7 @@ def test_device_arrays_are_recognized_without_cupy():
 
 @pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")
 def test_missing_cupy_names_the_extra():
-    with pytest.raises(MissingDependencyError, match=r"fastmetrics\[gpu\]"):
+    with pytest.raises(MissingDependencyError, match=r"fastmetrics\[gpu-cuda13\]"):
         fm.confusion_matrix(_FakeDeviceArray(), _FakeDeviceArray())
 
 
