@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._encode import Column, _widen, check_weights
+from . import gpu as _gpu
 from .build import _batches, _columns, merge_batches
 from .calibration_build import present_classes
 from .exceptions import (InputTypeError, InvalidInputError,
@@ -444,6 +445,12 @@ def binned_score_state(y_true, y_score, *, thresholds, sample_weight=None, data=
     ([0.0, 0.5, 1.0], [[0, 2, 0, 0], [0, 0, 2, 0]])
     """
     grid, count = check_thresholds(thresholds)
+    if data is None and (_gpu.is_device_array(y_true) or _gpu.is_device_array(y_score)):
+        if sample_weight is not None:
+            raise InvalidParameterError(format_message(
+                "sample_weight", "is not supported by the GPU backend yet",
+                fix="Drop it, or pass host (numpy/Arrow) arrays to compute on the CPU"))
+        return _gpu.device_binned_state(y_true, y_score, grid, count)
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
     two_d = frozenset({"y_true", "y_score"})
     _, names, batches = _batches(roles, data, drop_nulls, two_d=two_d)

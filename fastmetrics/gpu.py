@@ -13,7 +13,8 @@ that names the extra to install.
 Status: confusion-matrix states of integer or boolean labels (the whole
 confusion family through ``confusion_state``, and so its bootstrap, which
 resamples the state on the host), and the exact ROC AUC and average
-precision of a binary target (one device sort of packed keys). Weights,
+precision of a binary target (one device sort of packed keys), and binned
+curves' histograms of 1-D scores (``thresholds=``). Weights,
 groups, thresholds, curves and multiclass scores on the device are not built
 yet and say so.
 
@@ -35,7 +36,7 @@ from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
 from .states import ConfusionState
 
 __all__ = ["is_device_array", "require_cupy", "as_cupy", "device_confusion_state",
-           "device_binary_areas", "refuse_device_arrays"]
+           "device_binary_areas", "device_binned_state", "refuse_device_arrays"]
 
 #: DLPack's device type of CUDA memory (kDLCUDA); 13 is managed memory (kDLCUDAManaged).
 _DLPACK_CUDA = (2, 13)
@@ -232,11 +233,7 @@ def device_binary_areas(y_true, y_score, positive_class=None):
                 fix="Put both on the same device (cupy.asarray(...) or .get())"))
     cupy = require_cupy()
     t, t_bool = _labels(y_true, "y_true")
-    s = as_cupy(y_score, "y_score")
-    if s.ndim != 1 or s.dtype.kind != "f":
-        raise InputTypeError(format_message(
-            "y_score", f"is a GPU array of {s.dtype} with shape {s.shape}; the GPU backend "
-                       "takes 1-D float32 or float64 scores", fix="Cast on the device"))
+    s = _scores(y_score)
     if t.shape[0] != s.shape[0]:
         raise LengthMismatchError(format_message(
             "y_score", f"has {s.shape[0]} rows but y_true has {t.shape[0]}",
@@ -260,3 +257,61 @@ def device_binary_areas(y_true, y_score, positive_class=None):
     if n_pos == 0 or n_neg == 0:
         return None
     return BinaryAreas(classes, twice, n_neg, n_pos, ap_sum)
+
+
+def _scores(y_score):
+    s = as_cupy(y_score, "y_score")
+    if s.ndim != 1 or s.dtype.kind != "f":
+        raise InputTypeError(format_message(
+            "y_score", f"is a GPU array of {s.dtype} with shape {s.shape}; the GPU backend "
+                       "takes 1-D float32 or float64 scores", fix="Cast on the device"))
+    return s
+
+
+def device_binned_state(y_true, y_score, grid, count):
+    """The :class:`~fastmetrics.BinnedScoreState` of 1-D labels and scores on a GPU.
+
+    ``grid`` and ``count`` are :func:`fastmetrics.binned.check_thresholds`'
+    output. Labels are integer or boolean (at most 64 distinct consecutive
+    values: class codes); the state equals the CPU backend's.
+    """
+    from .binned import BinnedScoreState
+    from .kernels.gpu import binning as gpu_binning
+    for name, value in (("y_true", y_true), ("y_score", y_score)):
+        if not is_device_array(value):
+            raise InputTypeError(format_message(
+                name, "is a host array while the other input is on the GPU",
+                fix="Put both on the same device (cupy.asarray(...) or .get())"))
+    cupy = require_cupy()
+    t, t_bool = _labels(y_true, "y_true")
+    s = _scores(y_score)
+    if t.shape[0] != s.shape[0]:
+        raise LengthMismatchError(format_message(
+            "y_score", f"has {s.shape[0]} rows but y_true has {t.shape[0]}",
+            fix="Pass the same rows for both"))
+    if t.shape[0] == 0:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    lo, hi = (int(v) for v in cupy.stack([t.min(), t.max()]).astype(np.int64).get())
+    k = hi - lo + 1
+    if k > 64 or gpu_binning.shared_bytes(grid.size, k) > gpu_binning.SHARED_BYTES_MAX:
+        raise InvalidParameterError(format_message(
+            "thresholds", f"with {grid.size} thresholds and labels spanning {k} values, the "
+                          "GPU histograms do not fit in shared memory",
+            fix="Use fewer thresholds, class codes 0..K-1, or host arrays"))
+    codes = (t.astype(np.int64) - lo).astype(np.int32)
+    counts, bad = gpu_binning.binned_counts(s, codes, cupy.asarray(grid), k, count is not None)
+    n_nan, n_outside = (int(v) for v in bad.get())
+    if n_nan or n_outside:
+        wrong = ~((s >= 0) & (s <= 1)) if n_outside else cupy.isnan(s)
+        row = int(cupy.flatnonzero(wrong)[0].get())
+        problem = ("contains NaN or infinity" if n_nan else
+                   f"holds {float(s[row].get())!r}, outside [0, 1]; thresholds={count} spaces "
+                   "thresholds over [0, 1]")
+        raise InvalidInputError(format_message(
+            "y_score", problem, row=row,
+            fix="Pass probabilities or an explicit array of thresholds" if n_outside
+            else "Scores must be finite: drop or impute those rows"))
+    counts = counts.get().astype(np.int64)
+    present = counts.sum(axis=1) > 0
+    classes = np.arange(lo, hi + 1).astype(np.bool_ if t_bool else t.dtype)[present]
+    return BinnedScoreState(grid, counts[present][None], None, classes, False)

@@ -150,3 +150,35 @@ def test_gpu_ranking_edge_cases():
         fm.roc_auc_score(cupy.asarray([0, 1, 1]), cupy.asarray([0.1, float("nan"), 0.3]))
     with pytest.raises(InputTypeError, match="no GPU backend"):
         fm.roc_curve(cupy.asarray([0, 1]), cupy.asarray([0.1, 0.2]))
+
+
+@requires_gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binned_state_equals_cpu(dtype):
+    import cupy
+    from fastmetrics.exceptions import InvalidInputError
+    rng = np.random.default_rng(3)
+    for labels in (np.array([0, 1]), np.array([2, 5, 7]), np.array([False, True])):
+        y = rng.choice(labels, 100_001)
+        s = rng.random(100_001).astype(dtype)
+        s[:4] = [0.0, 1.0, 0.5, 0.25]  # on thresholds
+        for thresholds in (11, 1000, np.array([0.1, 0.3, 0.9])):
+            cpu = fm.binned_score_state(y, s, thresholds=thresholds)
+            gpu = fm.binned_score_state(cupy.asarray(y), cupy.asarray(s), thresholds=thresholds)
+            np.testing.assert_array_equal(gpu.thresholds, cpu.thresholds)
+            np.testing.assert_array_equal(gpu.classes, cpu.classes)
+            np.testing.assert_array_equal(gpu.counts, cpu.counts)
+    yb = (rng.random(5000) < 0.3).astype(np.int8)
+    sb = rng.random(5000)
+    for got, want in zip(fm.precision_recall_curve(cupy.asarray(yb), cupy.asarray(sb),
+                                                   thresholds=100),
+                         fm.precision_recall_curve(yb, sb, thresholds=100)):
+        np.testing.assert_array_equal(got, want)
+    assert fm.roc_auc_score(cupy.asarray(yb), cupy.asarray(sb), thresholds=50) == \
+        fm.roc_auc_score(yb, sb, thresholds=50)
+    with pytest.raises(InvalidInputError, match=r"outside \[0, 1\].*row 2"):
+        fm.binned_score_state(cupy.asarray([0, 1, 1]), cupy.asarray([0.1, 0.2, 1.5]),
+                              thresholds=10)
+    with pytest.raises(InvalidInputError, match="NaN"):
+        fm.binned_score_state(cupy.asarray([0, 1, 1]), cupy.asarray([0.1, np.nan, 0.5]),
+                              thresholds=np.array([0.2]))
