@@ -95,6 +95,37 @@ def _labels(x, argument: str):
     return a, False
 
 
+def _scores(y_score):
+    s = as_cupy(y_score, "y_score")
+    if s.ndim != 1 or s.dtype.kind != "f":
+        raise InputTypeError(format_message(
+            "y_score", f"is a GPU array of {s.dtype} with shape {s.shape}; the GPU backend "
+                       "takes 1-D float32 or float64 scores", fix="Cast on the device"))
+    return s
+
+
+def _device_pair(y_true, second, second_name: str):
+    """CuPy labels (and whether they were boolean) and the second input, checked alike.
+
+    Both must be on the GPU, with the same number of rows, at least one.
+    """
+    for name, value in (("y_true", y_true), (second_name, second)):
+        if not is_device_array(value):
+            raise InputTypeError(format_message(
+                name, "is a host array while the other input is on the GPU",
+                fix="Put both on the same device (cupy.asarray(...) or .get())"))
+    require_cupy()
+    t, t_bool = _labels(y_true, "y_true")
+    other = _scores(second) if second_name == "y_score" else _labels(second, second_name)[0]
+    if t.shape[0] != other.shape[0]:
+        raise LengthMismatchError(format_message(
+            second_name, f"has {other.shape[0]} rows but y_true has {t.shape[0]}",
+            fix="Pass the same rows for both"))
+    if t.shape[0] == 0:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    return t, t_bool, other
+
+
 def _binary_counts(cupy, t, p):
     """(2, 2) counts of one-byte 0/1 labels from four sums, or None if a value is above 1."""
     from .kernels.gpu import confusion as gpu_kernels
@@ -151,20 +182,9 @@ def device_confusion_state(y_true, y_pred, *, sample_weight=None, groups=None,
             raise InvalidParameterError(format_message(
                 name, "is not supported by the GPU backend yet",
                 fix="Drop it, or pass host (numpy/Arrow) arrays to compute on the CPU"))
-    for name, value in (("y_true", y_true), ("y_pred", y_pred)):
-        if not is_device_array(value):
-            raise InputTypeError(format_message(
-                name, "is a host array while the other labels are on the GPU",
-                fix="Put both on the same device (cupy.asarray(...) or .get())"))
     cupy = require_cupy()
-    t, t_bool = _labels(y_true, "y_true")
-    p, p_bool = _labels(y_pred, "y_pred")
-    if t.shape[0] != p.shape[0]:
-        raise LengthMismatchError(format_message(
-            "y_pred", f"has {p.shape[0]} rows but y_true has {t.shape[0]}",
-            fix="Pass the same rows for both"))
-    if t.shape[0] == 0:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    t, t_bool, p = _device_pair(y_true, y_pred, "y_pred")
+    p_bool = as_cupy(y_pred, "y_pred").dtype == np.bool_
     out_dtype = np.result_type(t.dtype, p.dtype) if not (t_bool and p_bool) else np.bool_
     if t.dtype != p.dtype:
         common = np.result_type(t.dtype, p.dtype)
@@ -226,20 +246,8 @@ def device_binary_areas(y_true, y_score, positive_class=None):
     """
     from .build import BinaryAreas
     from .kernels.gpu import ranking as gpu_ranking
-    for name, value in (("y_true", y_true), ("y_score", y_score)):
-        if not is_device_array(value):
-            raise InputTypeError(format_message(
-                name, "is a host array while the other input is on the GPU",
-                fix="Put both on the same device (cupy.asarray(...) or .get())"))
     cupy = require_cupy()
-    t, t_bool = _labels(y_true, "y_true")
-    s = _scores(y_score)
-    if t.shape[0] != s.shape[0]:
-        raise LengthMismatchError(format_message(
-            "y_score", f"has {s.shape[0]} rows but y_true has {t.shape[0]}",
-            fix="Pass the same rows for both"))
-    if t.shape[0] == 0:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    t, t_bool, s = _device_pair(y_true, y_score, "y_score")
     if positive_class is not None:
         positive = (t == positive_class).view(np.uint8)
         classes = np.array([False, True])
@@ -259,15 +267,6 @@ def device_binary_areas(y_true, y_score, positive_class=None):
     return BinaryAreas(classes, twice, n_neg, n_pos, ap_sum)
 
 
-def _scores(y_score):
-    s = as_cupy(y_score, "y_score")
-    if s.ndim != 1 or s.dtype.kind != "f":
-        raise InputTypeError(format_message(
-            "y_score", f"is a GPU array of {s.dtype} with shape {s.shape}; the GPU backend "
-                       "takes 1-D float32 or float64 scores", fix="Cast on the device"))
-    return s
-
-
 def device_binned_state(y_true, y_score, grid, count):
     """The :class:`~fastmetrics.BinnedScoreState` of 1-D labels and scores on a GPU.
 
@@ -277,20 +276,8 @@ def device_binned_state(y_true, y_score, grid, count):
     """
     from .binned import BinnedScoreState
     from .kernels.gpu import binning as gpu_binning
-    for name, value in (("y_true", y_true), ("y_score", y_score)):
-        if not is_device_array(value):
-            raise InputTypeError(format_message(
-                name, "is a host array while the other input is on the GPU",
-                fix="Put both on the same device (cupy.asarray(...) or .get())"))
     cupy = require_cupy()
-    t, t_bool = _labels(y_true, "y_true")
-    s = _scores(y_score)
-    if t.shape[0] != s.shape[0]:
-        raise LengthMismatchError(format_message(
-            "y_score", f"has {s.shape[0]} rows but y_true has {t.shape[0]}",
-            fix="Pass the same rows for both"))
-    if t.shape[0] == 0:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    t, t_bool, s = _device_pair(y_true, y_score, "y_score")
     lo, hi = (int(v) for v in cupy.stack([t.min(), t.max()]).astype(np.int64).get())
     k = hi - lo + 1
     if k > 64 or gpu_binning.shared_bytes(grid.size, k) > gpu_binning.SHARED_BYTES_MAX:
