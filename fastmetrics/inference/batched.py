@@ -132,40 +132,53 @@ def table_values(metric, params, counts, classes) -> tuple[np.ndarray, np.ndarra
     finalize = getattr(metric, "from_state", metric)
     params = dict(params or {})
     counts, classes = _check_tables(counts, classes)
-    n_tables = counts.shape[0]
-    values = np.full(n_tables, np.nan)
-    undefined = np.ones(n_tables, dtype=bool)
-    present_all = (counts.sum(axis=1) + counts.sum(axis=2)) > 0
-    for b in range(n_tables):
-        present = present_all[b]
-        if not present.any():
-            continue
-        state = ConfusionState(classes[present], counts[b][np.ix_(present, present)][None])
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = finalize(state, **params)
-            except FastMetricsError:
-                continue
-            scalar = not isinstance(result, (tuple, list, dict)) and np.ndim(result) == 0
-        if not scalar:
-            raise _not_scalar_error(metric)
-        value = float(result)
-        if math.isnan(value) or any(issubclass(w.category, UndefinedMetricWarning)
-                                    for w in caught):
-            continue
-        values[b] = value
-        undefined[b] = False
-    return values, undefined
+    values = np.full(counts.shape[0], np.nan)
+    for b in range(counts.shape[0]):
+        if counts[b].any():
+            values[b] = metric_value(finalize, present_state(counts[b], classes), **params)
+    return values, np.isnan(values)
 
 
-def _not_scalar_error(metric) -> InvalidParameterError:
-    name = getattr(metric, "__name__", type(metric).__name__)
-    return InvalidParameterError(format_message(
-        "metric", f"{name} returned more than one number per table, but the bootstrap "
-                  "needs a scalar metric",
-        fix="Pass average='macro' (or 'micro', 'weighted'), or average='macro' with "
-            "labels=[one label] for the score of a single class"))
+def present_state(table: np.ndarray, classes: np.ndarray) -> ConfusionState:
+    """The state of one K x K table restricted to its present labels.
+
+    A label no row carries (zero row and column sums) is absent, exactly as if
+    the metric had been called on the rows the table stands for.
+    """
+    present = (table.sum(axis=0) + table.sum(axis=1)) > 0
+    return ConfusionState(classes[present], table[np.ix_(present, present)][None])
+
+
+def metric_value(func, *args, **kwargs) -> float:
+    """``func(...)`` as a float, NaN where the metric is undefined.
+
+    The bootstrap's rule: undefined when a
+    :class:`~fastmetrics.exceptions.FastMetricsError` is raised, an
+    :class:`~fastmetrics.exceptions.UndefinedMetricWarning` is emitted, or the
+    value is NaN. No warning escapes. A result of more than one number raises
+    :class:`~fastmetrics.exceptions.InvalidParameterError`.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = func(*args, **kwargs)
+        except FastMetricsError:
+            return math.nan
+        check_scalar(result, func)
+    if any(issubclass(w.category, UndefinedMetricWarning) for w in caught):
+        return math.nan
+    return float(result)
+
+
+def check_scalar(result, metric) -> None:
+    """Refuse a metric result of more than one number (``average=None``, a curve)."""
+    if isinstance(result, (tuple, list, dict)) or np.ndim(result) != 0:
+        name = getattr(metric, "__name__", type(metric).__name__)
+        raise InvalidParameterError(format_message(
+            "metric", f"{name} returned more than one number, but the bootstrap needs a "
+                      "scalar metric",
+            fix="Pass average='macro' (or 'micro', 'weighted'), or average='macro' with "
+                "labels=[one label] for the score of a single class"))
 
 
 def _check_tables(counts, classes):

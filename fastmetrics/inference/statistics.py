@@ -20,7 +20,6 @@ classes with two models (``values`` then have one row per model).
 from __future__ import annotations
 
 import math
-import warnings
 import zlib
 from dataclasses import replace
 
@@ -28,8 +27,7 @@ import numpy as np
 
 from .. import inputs as _inputs
 from ..build import confusion_state, is_multilabel_input, score_state
-from ..exceptions import (FastMetricsError, InputTypeError, InvalidParameterError,
-                          UndefinedMetricWarning, format_message)
+from ..exceptions import InputTypeError, InvalidParameterError, format_message
 from ..inputs._types import DictionaryChunk
 from ..kernels.cpu import resample as resample_kernels
 from ..metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
@@ -39,7 +37,7 @@ from ..metrics import (accuracy_score, average_precision_score, balanced_accurac
 from ..binned import BinnedScoreState, binned_score_state
 from ..metrics.topk import TopKState, top_k_accuracy_score, top_k_state
 from ..states import ConfusionState, ScoreState
-from .batched import evaluate_tables
+from .batched import check_scalar, evaluate_tables, metric_value, present_state
 from .resampling import CountTable, resample_blocks
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
@@ -65,34 +63,11 @@ def metric_name(metric) -> str:
 
 
 def call_defined(func, *args, **kwargs) -> float:
-    """``func(...)`` as a float, NaN where the metric is undefined.
-
-    Undefined: a :class:`FastMetricsError` raised, an
-    :class:`UndefinedMetricWarning` emitted, or a NaN result (the rule of
-    :func:`fastmetrics.inference.batched.table_values`), or an infinite one.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            value = func(*args, **kwargs)
-        except FastMetricsError:
-            return math.nan
-    if np.ndim(value) != 0:
-        raise _not_scalar(func)
-    if any(issubclass(w.category, UndefinedMetricWarning) for w in caught):
-        return math.nan
-    value = float(value)
+    """``func(...)`` as a float, NaN where undefined: the rule of
+    :func:`fastmetrics.inference.batched.metric_value`, and an infinite value too
+    (the adjusted balanced accuracy of a one-class resample is -inf)."""
+    value = metric_value(func, *args, **kwargs)
     return value if math.isfinite(value) else math.nan
-
-
-def _not_scalar(func):
-    return InvalidParameterError(format_message(
-        "metric", f"{metric_name(func)} returned an array; the bootstrap needs one number",
-        fix="Pass average='macro' (or another average), or labels=[one label]"))
-
-
-def _present(table: np.ndarray) -> np.ndarray:
-    return (table.sum(axis=0) + table.sum(axis=1)) > 0
 
 
 # ---------------------------------------------------------------------------
@@ -154,12 +129,10 @@ class ConfusionTables:
 
     def _estimate(self, m: int) -> float:
         table = self._tables(self.table.total[None], m)[0]
-        present = _present(table)
-        state = ConfusionState(self.classes[present], table[np.ix_(present, present)][None])
         finalize = getattr(self.metric, "from_state", self.metric)
-        value = finalize(state, **self.params)  # the metric's own warnings reach the user
-        if np.ndim(value) != 0:
-            raise _not_scalar(self.metric)
+        # the metric's own warnings reach the user
+        value = finalize(present_state(table, self.classes), **self.params)
+        check_scalar(value, self.metric)
         return float(value)
 
     def _values(self, cells: np.ndarray) -> np.ndarray:
@@ -351,8 +324,7 @@ class ScoreTableLoop:
         finalize = getattr(func, "from_state", func)
         self._finalize = finalize
         value = finalize(state, **params)
-        if np.ndim(value) != 0:
-            raise _not_scalar(func)
+        check_scalar(value, func)
         self.estimate = float(value)
         self.has_jackknife = state.thresholds.size <= LOOP_JACKKNIFE_MAX
 
@@ -403,8 +375,7 @@ class CountStateLoop:
         self.func, self.params, self.state, self.name = func, params, state, name
         self._finalize = getattr(func, "from_state", func)
         value = self._finalize(state, **params)
-        if np.ndim(value) != 0:
-            raise _not_scalar(func)
+        check_scalar(value, func)
         self.estimate = float(value)
         self.shape = state.counts.shape
         self.table = CountTable(state.counts.reshape(1, -1))
@@ -491,8 +462,7 @@ class RowResamples:
         self.estimates = []
         for metric, kwargs in calls:
             value = metric(**kwargs)
-            if np.ndim(value) != 0:
-                raise _not_scalar(metric)
+            check_scalar(value, metric)
             self.estimates.append(float(value))
         self.estimate = self.estimates[0]
 
