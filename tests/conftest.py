@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
@@ -82,6 +84,48 @@ def assert_same_result(got, expected, *, exact=False):
     assert np.ndim(got) == np.ndim(expected)
     if np.ndim(expected) == 0:
         assert isinstance(got, float) == isinstance(expected, float), (type(got), type(expected))
+
+
+#: The two code paths of a CPU kernel module, for ``kernel_path``.
+KERNEL_PATHS = ["serial", "parallel"]
+
+
+@contextlib.contextmanager
+def kernel_path(module, path, threshold="PARALLEL_MIN_ROWS"):
+    """Run ``module``'s kernels as they are, or force their threaded path.
+
+    ``"serial"`` leaves the module alone (small test inputs stay on one thread);
+    ``"parallel"`` lowers ``module.<threshold>`` to 1, which the module's
+    ``_n_blocks`` reads at call time, so small inputs take the multi-threaded
+    code. Skips where Numba has a single thread.
+    """
+    if path == "parallel" and numba.get_num_threads() < 2:
+        pytest.skip("Numba has a single thread: no parallel path to test")
+    with pytest.MonkeyPatch.context() as mp:
+        if path == "parallel":
+            mp.setattr(module, threshold, 1)
+            assert module._n_blocks(1) == numba.get_num_threads()
+        yield
+
+
+def assert_same_outputs(got, expected):
+    """A kernel's outputs equal its numpy oracle's, output by output.
+
+    None stays None; Python scalars are equal and of the same type; integer
+    arrays are int64 and equal; float arrays are float64 within 1e-12.
+    """
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        if e is None:
+            assert g is None
+        elif isinstance(e, (bool, int, np.integer)):
+            assert g == e and type(g) is type(e)
+        elif np.asarray(e).dtype.kind in "iu":
+            assert np.asarray(g).dtype == np.int64
+            np.testing.assert_array_equal(g, e)
+        else:
+            assert np.asarray(g).dtype == np.float64
+            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
-import numba
 import numpy as np
 import pytest
 import sklearn.metrics as skm
@@ -29,6 +27,8 @@ from fastmetrics.exceptions import (InputTypeError, InvalidInputError, InvalidPa
 from fastmetrics.kernels import reference_binning as ref
 from fastmetrics.kernels.cpu import binning as cpu
 
+from .conftest import KERNEL_PATHS, kernel_path
+
 share = settings(max_examples=max(10, settings.default.max_examples // 3))
 quiet = pytest.mark.filterwarnings("ignore:No positive:UserWarning",
                                    "ignore::fastmetrics.UndefinedMetricWarning",
@@ -38,16 +38,6 @@ quiet = pytest.mark.filterwarnings("ignore:No positive:UserWarning",
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def kernel_path(path):
-    if path == "parallel" and numba.get_num_threads() < 2:
-        pytest.skip("Numba has a single thread: no parallel path to test")
-    with pytest.MonkeyPatch.context() as mp:
-        if path == "parallel":
-            mp.setattr(cpu, "PARALLEL_MIN_ROWS", 1)
-        yield
-
 
 def brute_counts(y, s, thresholds, pos_label=1, w=None):
     """(tp, fp, P, N) at each threshold (ascending), row by row in float64."""
@@ -150,7 +140,7 @@ def _kernel_inputs(rng, n, n_columns, n_t, grid_kind, dtype, bad):
     return thresholds, scores
 
 
-@pytest.mark.parametrize("path", ["serial", "parallel"])
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @share
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), n_columns=st.integers(1, 3),
        n_t=st.integers(1, 40), grid=st.sampled_from(["linspace", "shifted", "clustered",
@@ -175,7 +165,7 @@ def test_kernel_matches_reference(path, seed, n, n_columns, n_t, grid, dtype, we
         if bad and n:
             y.ravel()[rng.integers(y.size)] = 3
         args = (y, np.zeros(1, np.int64), 0, 2)
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         got = cpu.score_bins(*args, scores, thresholds, *bounds, weights=weights)
     expected = ref.score_bins(*args, scores, thresholds, *bounds, weights=weights)
     np.testing.assert_array_equal(got[0], expected[0])

@@ -9,8 +9,6 @@ sums equal to float64 rounding.
 
 from __future__ import annotations
 
-import contextlib
-
 import numba
 import numpy as np
 import pytest
@@ -20,34 +18,9 @@ from hypothesis import strategies as st
 from fastmetrics.kernels import reference_calibration as ref
 from fastmetrics.kernels.cpu import calibration as cpu
 
-PATHS = ["serial", "parallel"]
+from .conftest import KERNEL_PATHS, assert_same_outputs, kernel_path
+
 share = settings(max_examples=max(10, settings.default.max_examples // 4))
-
-
-@contextlib.contextmanager
-def kernel_path(path):
-    if path == "parallel" and numba.get_num_threads() < 2:
-        pytest.skip("Numba has a single thread: no parallel path to test")
-    with pytest.MonkeyPatch.context() as mp:
-        if path == "parallel":
-            mp.setattr(cpu, "PARALLEL_MIN_ROWS", 1)
-            assert cpu._n_blocks(1) == numba.get_num_threads()
-        yield
-
-
-def assert_same(got, expected):
-    assert len(got) == len(expected)
-    for g, e in zip(got, expected):
-        if e is None:
-            assert g is None
-        elif isinstance(e, (int, np.integer)):
-            assert int(g) == int(e)
-        elif np.asarray(e).dtype.kind in "iu":
-            assert np.asarray(g).dtype == np.int64
-            np.testing.assert_array_equal(g, e)
-        else:
-            assert np.asarray(g).dtype == np.float64
-            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
 
 
 def _labels(rng, n, n_classes, offset):
@@ -67,7 +40,7 @@ def _probabilities(rng, n, dtype, n_bins, bad_rows=0):
     return p
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @share
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), n_bins=st.integers(1, 12),
@@ -83,14 +56,14 @@ def test_calibration_bins(path, dtype, seed, n, n_bins, weighted, uniform, bad):
                               1.0])
     w = rng.random(n) if weighted else None
     args = (y, lookup, 3, 2, p, edges[1:-1], uniform, w)
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         got = cpu.calibration_bins(*args)
-    assert_same(got, ref.calibration_bins(*args))
+    assert_same_outputs(got, ref.calibration_bins(*args))
     valid = (p >= 0) & (p <= 1)
     assert got[0].sum() == valid.sum()
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @share
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 300), n_classes=st.integers(1, 3),
@@ -105,13 +78,13 @@ def test_binary_loss_sums(path, dtype, seed, n, n_classes, weighted, bad):
     args = (y, lookup, -1, n_classes, p, col_lo, col_hi, w)
     # The metrics ask for one loss at a time (log_loss / brier_score_loss).
     for flags in (dict(log=True, brier=False), dict(log=False, brier=True)):
-        with kernel_path(path):
+        with kernel_path(cpu, path):
             got = cpu.binary_loss_sums(*args, **flags)
-        assert_same(got, ref.binary_loss_sums(*args, **flags))
+        assert_same_outputs(got, ref.binary_loss_sums(*args, **flags))
         assert (got[2] is None) == (not flags["log"]) and (got[3] is None) == flags["log"]
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @share
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), n_columns=st.integers(2, 5),
@@ -132,9 +105,9 @@ def test_multiclass_loss_sums(path, dtype, seed, n, n_columns, weighted, bad, un
     w = rng.random(n) if weighted else None
     args = (y, lookup, 0, n_classes, np.ascontiguousarray(P), lo, hi, w)
     for flags in (dict(log=True, brier=False), dict(log=False, brier=True)):
-        with kernel_path(path):
+        with kernel_path(cpu, path):
             got = cpu.multiclass_loss_sums(*args, **flags)
-        assert_same(got, ref.multiclass_loss_sums(*args, **flags))
+        assert_same_outputs(got, ref.multiclass_loss_sums(*args, **flags))
 
 
 def test_big_inputs_take_the_threaded_path():
@@ -151,16 +124,16 @@ def test_big_inputs_take_the_threaded_path():
     w = rng.random(n)
     args = (y, lookup, 0, 2, p, np.linspace(0, 1, 11)[1:-1], True, w)
     got = cpu.calibration_bins(*args)
-    assert_same(got, ref.calibration_bins(*args))
+    assert_same_outputs(got, ref.calibration_bins(*args))
     assert got[-1] == 123_457
     args = (y, lookup, 0, 2, p, np.array([0, 1]), np.array([0, 1]), w)
-    assert_same(cpu.binary_loss_sums(*args, brier=False), ref.binary_loss_sums(*args, brier=False))
+    assert_same_outputs(cpu.binary_loss_sums(*args, brier=False), ref.binary_loss_sums(*args, brier=False))
     P = np.ascontiguousarray(rng.dirichlet(np.ones(3), n))
     P[200_001] = [0.2, 0.2, 0.2]
     y3, lookup3 = _labels(rng, n, 3, 0)
     args = (y3, lookup3, 0, 3, P, np.arange(3), np.arange(3), w)
     got = cpu.multiclass_loss_sums(*args, log=False)
-    assert_same(got, ref.multiclass_loss_sums(*args, log=False))
+    assert_same_outputs(got, ref.multiclass_loss_sums(*args, log=False))
     assert got[-1] == 200_001
 
 

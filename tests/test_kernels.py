@@ -13,8 +13,6 @@ time here, so the combinations are listed explicitly rather than multiplied out.
 
 from __future__ import annotations
 
-import contextlib
-
 import numba
 import numpy as np
 import pytest
@@ -24,7 +22,8 @@ from hypothesis import strategies as st
 from fastmetrics.kernels import reference as ref
 from fastmetrics.kernels.cpu import confusion as cpu
 
-PATHS = ["serial", "parallel"]
+from .conftest import KERNEL_PATHS, kernel_path
+
 BIG_N = 300_000
 
 INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
@@ -35,18 +34,6 @@ _INT64_MAX = np.iinfo(np.int64).max
 #: of the profile's examples (tests/conftest.py), so the file stays quick in CI and
 #: the "thorough" profile still scales it up.
 share = settings(max_examples=max(10, settings.default.max_examples // 4))
-
-
-@contextlib.contextmanager
-def kernel_path(path):
-    """Run the kernels as they are, or force their threaded path on small inputs."""
-    if path == "parallel" and numba.get_num_threads() < 2:
-        pytest.skip("Numba has a single thread: no parallel path to test")
-    with pytest.MonkeyPatch.context() as mp:
-        if path == "parallel":
-            mp.setattr(cpu, "PARALLEL_MIN_ROWS", 1)
-            assert cpu._n_blocks(1) == numba.get_num_threads()
-        yield
 
 
 def _rng(draw):
@@ -106,13 +93,13 @@ def int_labels(draw, dtype):
     return values
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", INT_DTYPES)
 @share
 @given(data=st.data())
 def test_scan_labels_int(path, dtype, data):
     values = data.draw(int_labels(dtype))
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         assert_scan_equal(values)
 
 
@@ -135,27 +122,27 @@ def float_labels(draw, dtype):
     return values
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 @share
 @given(data=st.data())
 def test_scan_labels_float(path, dtype, data):
     values = data.draw(float_labels(dtype))
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         assert_scan_equal(values)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", INT_DTYPES + FLOAT_DTYPES)
 def test_scan_labels_fixed(path, dtype):
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         assert cpu.scan_labels(np.zeros(0, dtype)) == (0, -1, -1, -1)
         for values in ([5], [3, 1], [0, 0, 0, 7, 2]):  # 1 row: one thread gets no row
             assert_scan_equal(np.array(values, dtype))
         lo, hi = _int_range(dtype) if dtype in INT_DTYPES else (-2**60, 2**60)
         assert_scan_equal(np.array([hi, lo, 0, hi, lo], dtype))
     if dtype in FLOAT_DTYPES:
-        with kernel_path(path):
+        with kernel_path(cpu, path):
             for values in ([np.nan], [np.inf, -np.inf], [1.5], [np.nan, 2.5, 3.0, np.inf],
                            [-0.0, 0.0], [2.0, 1.0, np.nan, 0.5]):
                 assert_scan_equal(np.array(values, dtype))
@@ -187,13 +174,13 @@ def presence_inputs(draw, dtype):
     return values, offset, size
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", PRESENCE_DTYPES)
 @share
 @given(data=st.data())
 def test_label_presence(path, dtype, data):
     values, offset, size = data.draw(presence_inputs(dtype))
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         got = cpu.label_presence(values, offset, size)
     expected = ref.label_presence(values, offset, size)
     assert got.dtype == np.bool_ and got.shape == (size,)
@@ -296,17 +283,17 @@ def check_confusion_counts(args, kwargs):
     assert type(first) is int and first == e_first, (first, e_first)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("case", COUNT_CASES, ids=str)
 @share
 @given(data=st.data())
 def test_confusion_counts(path, case, data):
     args, kwargs = data.draw(count_inputs(case))
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         check_confusion_counts(args, kwargs)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("case", COUNT_CASES, ids=str)
 def test_confusion_counts_one_lane_table(path, case):
     """60 classes (and groups): more than 1024 cells, so one sub-table per thread."""
@@ -328,7 +315,7 @@ def test_confusion_counts_one_lane_table(path, case):
         kwargs.update(groups=rng.integers(0, 3, n).astype(gdt),
                       group_lookup=np.array([2, 0, 1], np.int64), n_groups=3)
     assert k * k > 1024
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         check_confusion_counts((y_true, y_pred, lookup, pred_lookup, 0, 0, k), kwargs)
 
 
@@ -336,8 +323,8 @@ def test_confusion_counts_nonfinite_scores():
     scores = np.array([0.2, 0.9, np.nan, 0.5, -np.inf, np.nan], np.float32)
     y_true = np.array([0, 1, 1, 0, 1, 0], np.int32)
     lookup = np.arange(2, dtype=np.int64)
-    for path in PATHS:
-        with kernel_path(path):
+    for path in KERNEL_PATHS:
+        with kernel_path(cpu, path):
             counts, _, first = cpu.confusion_counts(y_true, scores, lookup, lookup, 0, 0, 2,
                                                     threshold=0.5)
         assert first == 2
@@ -401,21 +388,21 @@ def check_binary(y_true, y_pred, threshold):
         assert (n, st_, sp, sb) == (t.size, t.sum(), p.sum(), (t * p).sum())
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("case", BINARY_CASES, ids=str)
 @share
 @given(data=st.data())
 def test_binary_confusion_sums(path, case, data):
     inputs = data.draw(binary_inputs(case))
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         check_binary(*inputs)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("case", BINARY_CASES, ids=str)
 def test_binary_confusion_sums_fixed(path, case):
     tdt, pdt, use_threshold = case
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         for t, p in (([], []), ([1], [0]), ([0, 1, 1, 0], [1, 1, 0, 0])):
             y_pred = np.array(p, pdt) if not use_threshold else np.array(p, pdt) * 0.7
             check_binary(np.array(t, tdt), y_pred, 0.5 if use_threshold else None)
@@ -474,23 +461,23 @@ def check_multilabel(y_true, y_pred, weights, wdtype):
     assert first == (-1 if valid.all() else int(np.flatnonzero(~valid.reshape(-1))[0]))
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("case", MULTILABEL_CASES, ids=str)
 @share
 @given(data=st.data())
 def test_multilabel_confusion_counts(path, case, data):
     inputs = data.draw(multilabel_inputs(case))
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         check_multilabel(*inputs)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 def test_multilabel_first_invalid_is_the_first_flat_index(path):
     y = np.zeros((5, 3), np.int64)
     p = np.zeros((5, 3), np.int64)
     y[4, 0] = 2
     p[3, 2] = -1  # earlier in row-major order than y[4, 0]
-    with kernel_path(path):
+    with kernel_path(cpu, path):
         assert cpu.multilabel_confusion_counts(y, p)[3] == 3 * 3 + 2
         assert cpu.multilabel_confusion_counts(y, np.zeros_like(p))[3] == 4 * 3
         assert cpu.multilabel_confusion_counts(y[:1], p[:1])[3] == -1

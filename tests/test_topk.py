@@ -9,7 +9,6 @@ Numba kernels against their numpy twins on the serial and the threaded path.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numba
@@ -26,7 +25,7 @@ from fastmetrics.exceptions import (EmptyInputError, InputTypeError, InvalidInpu
 from fastmetrics.kernels import reference_topk as ref
 from fastmetrics.kernels.cpu import topk as cpu
 
-from .conftest import assert_same_result, call_both
+from .conftest import KERNEL_PATHS, assert_same_outputs, assert_same_result, call_both, kernel_path
 
 
 def check(y_true, y_score, **kwargs):
@@ -355,34 +354,7 @@ def test_nulls_are_reported_or_dropped():
 # kernels against their numpy twins, serial and threaded
 # ---------------------------------------------------------------------------
 
-PATHS = ["serial", "parallel"]
 share = settings(max_examples=max(10, settings.default.max_examples // 3))
-
-
-@contextlib.contextmanager
-def kernel_path(path):
-    if path == "parallel" and numba.get_num_threads() < 2:
-        pytest.skip("Numba has a single thread: no parallel path to test")
-    with pytest.MonkeyPatch.context() as mp:
-        if path == "parallel":
-            mp.setattr(cpu, "PARALLEL_MIN_CELLS", 1)
-            assert cpu._n_blocks(1) == numba.get_num_threads()
-        yield
-
-
-def assert_same(got, expected):
-    assert len(got) == len(expected)
-    for g, e in zip(got, expected):
-        if e is None:
-            assert g is None
-        elif isinstance(e, (bool, int, np.integer)):
-            assert g == e and type(g) is type(e)
-        elif np.asarray(e).dtype.kind in "iu":
-            assert np.asarray(g).dtype == np.int64
-            np.testing.assert_array_equal(g, e)
-        else:
-            assert np.asarray(g).dtype == np.float64
-            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
 
 
 def _raw_labels(rng, n, n_classes):
@@ -392,7 +364,7 @@ def _raw_labels(rng, n, n_classes):
     return (codes + 5).astype(np.int8), lookup.astype(np.int64)
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @share
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), n_columns=st.integers(2, 7),
@@ -410,12 +382,12 @@ def test_rank_counts_kernel(path, dtype, seed, n, n_columns, levels, weighted, b
         S[i, rng.integers(0, n_columns)] = rng.choice([np.nan, np.inf, -np.inf])
     w = rng.random(n) if weighted else None
     args = (y, lookup, 5, np.ascontiguousarray(S), w)
-    with kernel_path(path):
+    with kernel_path(cpu, path, "PARALLEL_MIN_CELLS"):
         got = cpu.rank_counts(*args)
-    assert_same(got, ref.rank_counts(*args))
+    assert_same_outputs(got, ref.rank_counts(*args))
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @share
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), n_classes=st.integers(1, 2),
@@ -431,9 +403,9 @@ def test_binary_counts_kernel(path, dtype, seed, n, n_classes, weighted, bad, ou
         s[i] = rng.choice([np.nan, np.inf])
     w = rng.random(n) if weighted else None
     args = (y, lookup, 5, n_classes, s, w)
-    with kernel_path(path):
+    with kernel_path(cpu, path, "PARALLEL_MIN_CELLS"):
         got = cpu.binary_counts(*args)
-    assert_same(got, ref.binary_counts(*args))
+    assert_same_outputs(got, ref.binary_counts(*args))
 
 
 def test_big_inputs_take_the_threaded_path():
@@ -449,10 +421,10 @@ def test_big_inputs_take_the_threaded_path():
     S[250_000, 0] = np.inf
     w = rng.random(n)
     got = cpu.rank_counts(y, lookup, 5, S, w)
-    assert_same(got, ref.rank_counts(y, lookup, 5, S, w))
+    assert_same_outputs(got, ref.rank_counts(y, lookup, 5, S, w))
     assert got[-1] == 200_001
     s = rng.random(n) * 1.2
     s[123_457] = np.nan
     got = cpu.binary_counts(y % 2, lookup, 0, 2, s, w)
-    assert_same(got, ref.binary_counts(y % 2, lookup, 0, 2, s, w))
+    assert_same_outputs(got, ref.binary_counts(y % 2, lookup, 0, 2, s, w))
     assert got[-1] == 123_457 and got[2] is False
