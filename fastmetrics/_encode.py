@@ -78,6 +78,30 @@ def _widen(v: np.ndarray) -> np.ndarray:
     return v.astype(np.float32) if v.dtype == np.float16 else v
 
 
+def float_values(col: Column, what: str = "scores",
+                 fix: str = "Pass probabilities, scores or decision values", *,
+                 float16=np.float32) -> np.ndarray:
+    """A numeric column (scores, probabilities) as float32 or float64, any shape.
+
+    float32 and float64 stay as they are; integers, booleans and long doubles
+    become float64 (exact for integers up to 2**53); float16 becomes
+    ``float16``: float32 by default (exact, and half the memory; Numba has
+    no float16 arithmetic), float64 where the dtype sets a tolerance, as
+    scikit-learn's ``check_array(dtype=[float64, float32])`` does for
+    probabilities. Strings and other kinds raise :class:`InputTypeError`
+    ("must hold numeric ``what``", with ``fix``). The caller checks the
+    shape and makes the array contiguous.
+    """
+    v = col.values
+    if isinstance(v, DictionaryChunk) or v.dtype.kind not in "biuf":
+        raise InputTypeError(format_message(
+            col.name, f"must hold numeric {what}, got "
+                      f"{'strings' if isinstance(v, DictionaryChunk) else v.dtype}", fix=fix))
+    if v.dtype in (np.float32, np.float64):
+        return v
+    return v.astype(float16 if v.dtype == np.float16 else np.float64)
+
+
 def check_label_values(col: Column, scan) -> None:
     """Raise the project's error for NaN/inf or non-integral float labels."""
     _, _, first_nonfinite, first_nonintegral = scan
@@ -307,6 +331,10 @@ def count_thresholded(t: Column, scores: Column, threshold: float, w: Column | N
             scores.name, "must hold numeric scores when threshold= is given",
             fix="Pass the score or probability of the positive class"))
     thr = s.dtype.type(threshold) if s.dtype.kind == "f" else float(threshold)
+    if s.dtype.kind == "f" and s.dtype.itemsize > 8:
+        # Numba has no long double: compare here, exactly, and count 1.0 >= 1.0 or
+        # 0.0 >= 1.0 (NaN and infinity kept, so the kernel still names their row).
+        s, thr = np.where(np.isfinite(s), s >= thr, s).astype(np.float64), 1.0
     s = _widen(s)  # after rounding the threshold to the scores' own precision
     tv = t.values
     if (weights is None and g is None and not t.is_dictionary and tv.dtype.itemsize == 1
@@ -417,15 +445,12 @@ def _binary_scores(t: Column, scores: Column, w: Column | None, positive_class=N
     from .kernels.cpu import ranking
 
     weights = None if w is None else check_weights(w).astype(np.float64, copy=False)
-    s = scores.values
-    if isinstance(s, DictionaryChunk) or s.dtype.kind not in "biuf":
-        raise InputTypeError(format_message(
-            scores.name, "must hold numeric scores",
-            fix="Pass probabilities, scores or decision values"))
-    score_dtype = s.dtype
-    if s.dtype.kind != "f":
-        s = s.astype(np.float64)  # exact for integers up to 2**53
-    s = _widen(s)
+    s = float_values(scores)
+    # Thresholds come back in the scores' own dtype, as scikit-learn's do; long
+    # doubles are ranked as float64 (Numba has none), so their thresholds are too.
+    score_dtype = scores.values.dtype
+    if score_dtype.kind == "f" and score_dtype.itemsize > 8:
+        score_dtype = s.dtype
     n_bad, first_bad = ranking.count_nonfinite(s)
     if n_bad:
         raise InvalidInputError(format_message(

@@ -29,13 +29,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._encode import Column, _widen, check_weights
+from ._encode import Column, _widen, check_weights, float_values
 from . import gpu as _gpu
 from .build import _batches, _columns, merge_batches
 from .calibration_build import present_classes
 from .exceptions import (InputTypeError, InvalidInputError,
                          InvalidParameterError, LabelError, format_message)
-from .inputs import DictionaryChunk
 from .kernels.cpu import binning as kernels
 from .states import label_index, union_labels
 
@@ -316,17 +315,11 @@ class BinnedScoreState:
 
 def _scores(col: Column) -> np.ndarray:
     """The score column as a contiguous float32/float64 array (1-D or 2-D)."""
-    v = col.values
-    if isinstance(v, DictionaryChunk) or v.dtype.kind not in "biuf":
-        raise InputTypeError(format_message(
-            col.name, "must hold numeric scores",
-            fix="Pass probabilities, scores or decision values"))
+    v = float_values(col)
     if v.ndim == 2 and v.shape[1] == 0:
         raise InputTypeError(format_message(col.name, "has no columns",
                                             fix="Pass at least one score column"))
-    if v.dtype.kind != "f":
-        v = v.astype(np.float64)  # exact for integers up to 2**53
-    return np.ascontiguousarray(_widen(v))
+    return np.ascontiguousarray(v)
 
 
 def _indicators(col: Column, n_columns: int) -> np.ndarray:

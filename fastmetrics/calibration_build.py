@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from .build import _batches, _columns, _warn_dropped, is_multilabel_input, merge_batches
-from ._encode import Column, check_label_kind, check_weights, encode_columns
+from ._encode import Column, check_label_kind, check_weights, encode_columns, float_values
 from .calibration_state import CalibrationState, LossState
 from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                          InvalidParameterError, LabelError, format_message)
@@ -50,12 +50,10 @@ def check_strategy(strategy) -> str:
 
 def _probabilities(col: Column, *, allow_2d: bool) -> np.ndarray:
     """The probability column as a contiguous float32/float64 array (1-D or 2-D)."""
-    v = col.values
-    if isinstance(v, DictionaryChunk) or v.dtype.kind not in "biuf":
-        raise InputTypeError(format_message(
-            col.name, f"must hold numeric probabilities, got "
-                      f"{'strings' if isinstance(v, DictionaryChunk) else v.dtype}",
-            fix="Pass predicted probabilities, e.g. predict_proba(X)[:, 1]"))
+    # float16 as float64, as scikit-learn: the dtype sets log loss's clipping eps
+    v = float_values(col, "probabilities",
+                     fix="Pass predicted probabilities, e.g. predict_proba(X)[:, 1]",
+                     float16=np.float64)
     if v.ndim == 2 and v.shape[1] == 1:
         v = v[:, 0]
     if v.ndim == 2 and not allow_2d:
@@ -63,8 +61,6 @@ def _probabilities(col: Column, *, allow_2d: bool) -> np.ndarray:
             col.name, f"is 2-D with {v.shape[1]} columns; this metric takes the "
                       "probabilities of the positive class of a binary target",
             fix="Pass one column, e.g. predict_proba(X)[:, 1]"))
-    if v.dtype not in (np.float32, np.float64):
-        v = v.astype(np.float64)  # as scikit-learn's check_array(dtype=[float64, float32])
     return np.ascontiguousarray(v)
 
 

@@ -46,7 +46,7 @@ import numpy as np
 
 from .build import _batches, _columns, _warn_dropped, is_multilabel_input, score_state
 from .build import binary_areas as build_binary_areas
-from ._encode import Column, check_weights, count_scores
+from ._encode import Column, check_weights, count_scores, float_values
 from .calibration_build import present_classes
 from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                          InvalidParameterError, LabelError, format_message)
@@ -530,12 +530,7 @@ def _check_labels_cover(t: Column, classes, array, lookup, offset, labels) -> No
 
 def _score_matrix(col: Column, allow_1d: bool = False) -> np.ndarray:
     """Scores as a C-contiguous float32/float64 array (2-D unless ``allow_1d``)."""
-    v = col.values
-    if isinstance(v, DictionaryChunk) or v.dtype.kind not in "biuf":
-        raise InputTypeError(format_message(
-            col.name, f"must hold numeric scores, got "
-                      f"{'strings' if isinstance(v, DictionaryChunk) else v.dtype}",
-            fix="Pass probabilities, scores or decision values"))
+    v = float_values(col)
     if v.ndim == 2 and v.shape[1] == 1:
         v = v[:, 0]
     if v.ndim == 1 and not allow_1d:
@@ -543,11 +538,6 @@ def _score_matrix(col: Column, allow_1d: bool = False) -> np.ndarray:
             col.name, "is 1-D; a score matrix (n_samples, n_classes) is needed here",
             fix="Pass one column of scores per class, or use score_state for a binary "
                 "target"))
-    if v.dtype.kind == "b":
-        v = v.view(np.uint8)
-    if v.dtype not in (np.float32, np.float64):
-        # as scikit-learn's check_array: integers as float64, float16 as float32
-        v = v.astype(np.float32 if v.dtype == np.float16 else np.float64)
     return np.ascontiguousarray(v)
 
 

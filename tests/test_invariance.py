@@ -755,6 +755,39 @@ def test_float16_inputs_give_the_float32_answer():
                         evaluate(ML_CASES, yt, yp))
 
 
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize <= 8, reason="long double is float64 here")
+def test_long_double_scores_give_the_float64_answer():
+    """Numba has no long double: scores and probabilities are ranked as float64, the
+    answer scikit-learn gives (before, the kernels raised a Numba TypingError)."""
+    rng = np.random.default_rng(128)
+    y = rng.integers(0, 3, 60)
+    p = rng.dirichlet(np.ones(3), 60).round(2)  # ties
+    p[:, 2] = 1.0 - p[:, 0] - p[:, 1]
+    binary, s = (y == 2).astype(int), p[:, 2]
+    calls = [
+        (fm.roc_auc_score, skm.roc_auc_score, (binary, s), {}),
+        (fm.average_precision_score, skm.average_precision_score, (binary, s), {}),
+        (fm.roc_curve, skm.roc_curve, (binary, s), {}),
+        (fm.precision_recall_curve, skm.precision_recall_curve, (binary, s), {}),
+        (fm.roc_auc_score, skm.roc_auc_score, (y, p), {"multi_class": "ovr"}),
+        (fm.top_k_accuracy_score, skm.top_k_accuracy_score, (y, p), {"k": 2}),
+        (fm.log_loss, skm.log_loss, (binary, s), {}),
+        (fm.brier_score_loss, skm.brier_score_loss, (binary, s), {}),
+    ]
+    for ours, theirs, (y_true, score), kw in calls:
+        got = ours(y_true, score.astype(np.longdouble), **kw)
+        assert_same_result(got, theirs(y_true, score, **kw))
+    near = np.longdouble(0.5) - np.longdouble(2.0) ** -60  # 0.5 once rounded to float64
+    long_scores = np.r_[s, near].astype(np.longdouble)
+    truth = np.r_[binary, 1]
+    assert_same_result(fm.confusion_matrix(truth, long_scores, threshold=0.5),
+                       skm.confusion_matrix(truth, (long_scores >= 0.5).astype(int)))
+    with pytest.raises(fm.FastMetricsError, match="row 3"):
+        fm.f1_score(binary[:5], np.r_[s[:3], np.nan, 0.5].astype(np.longdouble), threshold=0.5)
+    binned = fm.precision_recall_curve(binary, s.astype(np.longdouble), thresholds=11)
+    assert_same_result(binned, fm.precision_recall_curve(binary, s, thresholds=11), exact=True)
+
+
 @pytest.mark.parametrize("y", [[1e20, 0.0], [5.0, -1e19, 3.0], [2.0**63, 1.0]])
 def test_float_labels_beyond_int64_are_refused_like_sklearn(y):
     """sklearn calls them 'continuous'; any chunking gives the same error."""

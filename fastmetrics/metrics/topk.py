@@ -35,13 +35,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._encode import Column, _raise_nonfinite, check_weights
+from .._encode import Column, _raise_nonfinite, check_weights, float_values
 from ..build import _batches, _columns, _warn_dropped
 from ..calibration_build import _first_row_of, present_classes
 from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                           InvalidParameterError, LabelError, UndefinedMetricWarning,
                           format_message)
-from ..inputs import DictionaryChunk
 from ..kernels.cpu import topk as kernels
 from ..states import label_index, union_labels
 from ._common import check_normalize_flag, fill_doc, finalized_by, label_positions
@@ -266,20 +265,12 @@ def _check_labels(labels):
 
 def _scores(col: Column) -> np.ndarray:
     """The score column as a C-contiguous float32/float64 array, 1-D or (n, K >= 2)."""
-    v = col.values
-    if isinstance(v, DictionaryChunk) or v.dtype.kind not in "biuf":
-        raise InputTypeError(format_message(
-            col.name, "must hold numeric scores",
-            fix="Pass probabilities, scores or decision values"))
+    v = float_values(col)
     if v.ndim == 2 and v.shape[1] == 1:
         v = v[:, 0]  # scikit-learn's column_or_1d
     if v.ndim == 2 and v.shape[1] == 0:
         raise InputTypeError(format_message(col.name, "has no columns",
                                             fix="Pass one column of scores per class"))
-    if v.dtype == np.float16:
-        v = v.astype(np.float32)  # exact; Numba has no float16 arithmetic
-    elif v.dtype not in (np.float32, np.float64):
-        v = v.astype(np.float64)  # exact for integers up to 2**53
     return np.ascontiguousarray(v)
 
 
