@@ -48,9 +48,9 @@ binned curves need the other side, any finite score for explicit thresholds,
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
+from ._blocks import block_bounds, kernel, n_blocks
 from .confusion import _first_found
 
 __all__ = ["score_bins"]
@@ -76,7 +76,7 @@ def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
     return n_blocks(n_rows, PARALLEL_MIN_ROWS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _bin_right(s, thresholds, uniform, t0, scale, cell_max, cell_starts):
     """``searchsorted(thresholds, s, "right")``: the number of thresholds <= s.
 
@@ -110,7 +110,7 @@ def _bin_right(s, thresholds, uniform, t0, scale, cell_max, cell_starts):
     return lo
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _bins_block(labels, lookup, offset, scores, thresholds, uniform, t0, scale, cell_max,
                 cell_starts, lo_ok, hi_ok, weights, n_classes, n_lanes, counts, sums, block,
                 lo, hi):
@@ -178,7 +178,7 @@ def _bins_block(labels, lookup, offset, scores, thresholds, uniform, t0, scale, 
     return first_bad, first_bad_label
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _bins_parallel(labels, lookup, offset, scores, thresholds, uniform, t0, scale, cell_max,
                    cell_starts, lo_ok, hi_ok, weights, n_classes, n_lanes, counts, sums, found):
     n_blocks = counts.shape[0]

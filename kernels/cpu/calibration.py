@@ -34,9 +34,9 @@ are int64 and every sum float64, also for float32 probabilities (the clip to
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
+from ._blocks import block_bounds, kernel, n_blocks
 from .confusion import _first_found
 
 __all__ = ["calibration_bins", "binary_loss_sums", "multiclass_loss_sums"]
@@ -58,7 +58,7 @@ def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
 # calibration_bins
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _bin_of(p, inner, uniform):
     """``searchsorted(inner, p, side="left")``: the number of inner edges < p."""
     n_inner = inner.shape[0]
@@ -82,7 +82,7 @@ def _bin_of(p, inner, uniform):
     return lo
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _bins_block(y_true, lookup, offset, y_prob, inner, uniform, weights, n_classes,
                 counts, prob_sums, weight_sums, wprob_sums, block, lo, hi):
     """Bin rows ``lo:hi`` into the flat ``(bin, class)`` tables of ``block``."""
@@ -112,7 +112,7 @@ def _bins_block(y_true, lookup, offset, y_prob, inner, uniform, weights, n_class
     return first_invalid
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _bins_parallel(y_true, lookup, offset, y_prob, inner, uniform, weights, n_classes,
                    counts, prob_sums, weight_sums, wprob_sums, found):
     n_blocks = counts.shape[0]
@@ -158,7 +158,7 @@ def calibration_bins(y_true, lookup, offset, n_classes, y_prob, inner_edges, uni
 # loss sums: binary (1-D probabilities) and multiclass (2-D)
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _neg_log_clipped(v, eps, top):
     if v < eps:
         v = eps
@@ -167,7 +167,7 @@ def _neg_log_clipped(v, eps, top):
     return -np.log(np.float64(v))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _binary_loss_block(y_true, lookup, offset, y_prob, col_lo, col_hi, weights, eps, one,
                        counts, wsums, log_sums, brier_sums, block, lo, hi):
     yt = y_true[lo:hi]
@@ -213,7 +213,7 @@ def _binary_loss_block(y_true, lookup, offset, y_prob, col_lo, col_hi, weights, 
     return first_invalid
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _binary_loss_parallel(y_true, lookup, offset, y_prob, col_lo, col_hi, weights, eps, one,
                           counts, wsums, log_sums, brier_sums, found):
     n_blocks = counts.shape[0]
@@ -257,7 +257,7 @@ def binary_loss_sums(y_true, lookup, offset, n_classes, y_prob, col_lo, col_hi, 
     return _sum_tables(*tables) + (first_invalid,)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _multiclass_loss_block(y_true, lookup, offset, y_proba, col_lo, col_hi, weights, eps,
                            one, rtol, counts, wsums, log_sums, brier_sums, block, lo, hi):
     n_columns = y_proba.shape[1]
@@ -312,7 +312,7 @@ def _multiclass_loss_block(y_true, lookup, offset, y_proba, col_lo, col_hi, weig
     return first_invalid, first_unnormalized
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _multiclass_loss_parallel(y_true, lookup, offset, y_proba, col_lo, col_hi, weights, eps,
                               one, rtol, counts, wsums, log_sums, brier_sums, found):
     n_blocks = counts.shape[0]

@@ -63,9 +63,10 @@ Kernels never raise on data: callers check for NaN first.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
+from . import _blocks, small_inputs
+from ._blocks import block_bounds, kernel, n_blocks
 from .ranking import DIGIT_BITS, RADIX, _key_bits, _key_dtype, _key_params, _sort_key
 
 __all__ = [
@@ -120,7 +121,7 @@ def _class_start(codes, n_classes):
 # sorting one column into its class segments
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _insertion_sort(keys, wkeys, weighted, s, e):
     """Stable insertion sort of ``keys[s:e]`` (and the weights riding along)."""
     for i in range(s + 1, e):
@@ -137,7 +138,7 @@ def _insertion_sort(keys, wkeys, weighted, s, e):
             wkeys[j + 1] = w
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _radix_segment(keys, scratch, wkeys, wscratch, weighted, s, e, n_digits, hist, offs):
     """LSD radix sort of ``keys[s:e]``; True if the result ended in ``scratch``.
 
@@ -184,7 +185,7 @@ def _radix_segment(keys, scratch, wkeys, wscratch, weighted, s, e, n_digits, his
     return in_scratch
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _run_lengths(src, wsrc, weighted, s, e, as_bits, sign_shift, low_mask, out_keys,
                  out_counts, out_weights, u):
     """Write the runs of equal keys of sorted ``src[s:e]`` as entries from ``u`` on.
@@ -215,7 +216,7 @@ def _run_lengths(src, wsrc, weighted, s, e, as_bits, sign_shift, low_mask, out_k
     return u + 1
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _scatter_sort(bits, col, codes, code_col, positive, weights, class_start, sign_shift,
                   low_mask, n_digits, buf, in_scratch):
     """Sort column ``col``'s keys into class segments (``class_start``), each ascending.
@@ -252,7 +253,7 @@ def _scatter_sort(bits, col, codes, code_col, positive, weights, class_start, si
                                            n_digits, hist, offs)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _sort_column(bits, col, codes, code_col, positive, weights, class_start, sign_shift,
                  low_mask, n_digits, as_bits, buf, out_keys, out_counts, out_weights, seg):
     """The class tables of column ``col``: entries from index 0, ``seg`` their offsets.
@@ -282,7 +283,7 @@ def _sort_column(bits, col, codes, code_col, positive, weights, class_start, sig
     return u
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _buffers(n, like, weighted, n_classes, n_digits):
     """One thread's sort buffers: keys, scratch (and weights riding along), histograms."""
     return (np.empty(n, dtype=like.dtype), np.empty(n, dtype=like.dtype),
@@ -296,7 +297,7 @@ def _buffers(n, like, weighted, n_classes, n_digits):
 # class_score_tables and binary_score_tables
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _merge_binary(keys, counts, weights, seg, sign_shift, low_mask, out_bits, out_counts,
                   out_weights):
     """Merge a column's two sorted segments (negatives, positives) into one table.
@@ -326,7 +327,7 @@ def _merge_binary(keys, counts, weights, seg, sign_shift, low_mask, out_bits, ou
     return u
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _tables_thread(bits, codes, weights, class_start, sign_shift, low_mask, n_digits,
                    out_bits, out_counts, out_weights, seg, t, n_threads):
     """Class tables of columns ``t, t + n_threads, ...`` (classes ``codes[:, 0]``)."""
@@ -339,7 +340,7 @@ def _tables_thread(bits, codes, weights, class_start, sign_shift, low_mask, n_di
                      out_counts[col], out_weights[col], seg[col])
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _tables_parallel(bits, codes, weights, class_start, sign_shift, low_mask, n_digits,
                      out_bits, out_counts, out_weights, seg, n_threads):
     for tt in prange(n_threads):
@@ -347,7 +348,7 @@ def _tables_parallel(bits, codes, weights, class_start, sign_shift, low_mask, n_
                        out_bits, out_counts, out_weights, seg, np.int64(tt), n_threads)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _binary_thread(bits, labels, weights, class_start, sign_shift, low_mask, n_digits,
                    out_bits, out_counts, out_weights, seg, t, n_threads):
     """Binary tables of columns ``t, t + n_threads, ...``: column ``k``'s rows split
@@ -367,7 +368,7 @@ def _binary_thread(bits, labels, weights, class_start, sign_shift, low_mask, n_d
                                     out_weights[col])
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _binary_parallel(bits, labels, weights, class_start, sign_shift, low_mask, n_digits,
                      out_bits, out_counts, out_weights, seg, n_threads):
     for tt in prange(n_threads):
@@ -384,7 +385,7 @@ def _run(thread, parallel, args, n_threads):
         parallel(*args, np.int64(n_threads))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _compact(out, lengths, starts, flat):
     """Copy each column's entries (a prefix of its padded row) into ``flat``."""
     for c in range(lengths.shape[0]):
@@ -488,7 +489,7 @@ def binary_score_tables(scores, labels, weights=None):
 # areas: Mann-Whitney counts and average-precision sums
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _walk(keys, amounts, ps, pe, ns, ne, ge, zero):
     """Positive segment ``[ps, pe)`` against negative segment ``[ns, ne)``.
 
@@ -521,7 +522,7 @@ def _walk(keys, amounts, ps, pe, ns, ne, ge, zero):
     return twice
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _column_areas(keys, counts, weights, seg, d, twice_i, twice_f, acc, ge_i, ge_f):
     """Areas of one column whose class is segment ``d`` (-1: absent); returns the AP sum."""
     n_classes = seg.shape[0] - 1
@@ -557,7 +558,7 @@ def _column_areas(keys, counts, weights, seg, d, twice_i, twice_f, acc, ge_i, ge
     return ap
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _raw_binary_areas(nk, nw, ns, ne, pk, pw, ps, pe, weighted):
     """One-vs-rest areas straight from the sorted keys of both segments.
 
@@ -615,7 +616,7 @@ def _raw_binary_areas(nk, nw, ns, ne, pk, pw, ps, pe, weighted):
     return twice_i, twice_f, ap
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _areas_thread(bits, codes, weights, class_start, diag, binary, sign_shift, low_mask,
                   n_digits, twice_i, twice_f, ap, t, n_threads):
     n = bits.shape[0]
@@ -661,7 +662,7 @@ def _areas_thread(bits, codes, weights, class_start, diag, binary, sign_shift, l
                                     twice_f[col], acc, ge_i, ge_f)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _areas_parallel(bits, codes, weights, class_start, diag, binary, sign_shift, low_mask,
                     n_digits, twice_i, twice_f, ap, n_threads):
     for tt in prange(n_threads):
@@ -687,6 +688,8 @@ def class_score_areas(scores, codes, n_classes, diag, weights=None, pairwise=Tru
     weighted = weights.shape[0] != 0
     sign_shift, low_mask = _key_params(scores.dtype)
     diag = np.ascontiguousarray(diag, dtype=np.int64)
+    if not pairwise and _blocks.is_small(n * n_columns):
+        return small_inputs.rest_areas(scores, codes, diag, weights if weighted else None)
     start = _class_start(codes, n_classes)
     if pairwise:
         class_start = np.repeat(start[None, :], n_columns, axis=0)
@@ -708,7 +711,7 @@ def class_score_areas(scores, codes, n_classes, diag, weights=None, pairwise=Tru
     return (twice if pairwise else twice[:, :1]), ap
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _table_areas_thread(bits, counts, weights, offsets, n_classes, diag, sign_shift,
                         low_mask, twice_i, twice_f, ap, t, n_threads):
     n_columns = diag.shape[0]
@@ -739,7 +742,7 @@ def _table_areas_thread(bits, counts, weights, offsets, n_classes, diag, sign_sh
                                 twice_f[col], acc, ge_i, ge_f)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _table_areas_parallel(bits, counts, weights, offsets, n_classes, diag, sign_shift,
                           low_mask, twice_i, twice_f, ap, n_threads):
     for tt in prange(n_threads):
@@ -781,7 +784,7 @@ def class_table_areas(thresholds, counts, weight_sums, offsets, n_classes, diag)
 # merging class tables
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _merge_segments(bits_a, counts_a, weights_a, off_a, map_a, bits_b, counts_b, weights_b,
                     off_b, map_b, n_columns, n_classes, sign_shift, low_mask, bits, counts,
                     weights, offsets):
@@ -882,7 +885,7 @@ def merge_class_tables(table_a, map_a, table_b, map_b, n_classes):
 # "scores must sum to 1"
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _pairwise_sum(row, lo, n, zero):
     """numpy's ``pairwise_sum`` of ``row[lo:lo + n]`` in the row's dtype (n <= 128).
 
@@ -921,7 +924,7 @@ def _pairwise_sum(row, lo, n, zero):
     return res
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _row_sum(row, zero, stack):
     """numpy's ``np.add.reduce`` of a contiguous row: blocks of at most 128
     summed pairwise, longer runs split in halves rounded down to multiples of 8
@@ -966,7 +969,7 @@ def _row_sum(row, zero, stack):
     return vals[0]
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _checks_block(scores, consts, lo, hi, out):
     """Rows ``lo:hi``: NaN/inf cells (count, first flat index) and rows whose sum is
     not close to 1 (count, first row), into ``out``."""
@@ -1005,7 +1008,7 @@ def _checks_block(scores, consts, lo, hi, out):
     out[3] = first
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _checks_parallel(scores, consts, out):
     n = scores.shape[0]
     n_blocks = out.shape[0]
@@ -1028,6 +1031,8 @@ def score_checks(scores):
     n = scores.shape[0]
     if n == 0 or scores.shape[1] == 0:
         return 0, -1, 0, -1
+    if _blocks.is_small(scores.size):
+        return small_inputs.score_checks(scores)
     consts = np.array([1.0, 1e-5, 1e-8, 0.0], dtype=scores.dtype)
     nb = n_blocks(n * scores.shape[1], PARALLEL_MIN_CELLS)
     out = np.zeros((nb, 4), dtype=np.int64)
@@ -1044,7 +1049,7 @@ def score_checks(scores):
 # per-row scores (average="samples")
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _row_order(row, order):
     """Indices of ``row`` by descending score into ``order`` (ties in any order)."""
     m = row.shape[0]
@@ -1068,7 +1073,7 @@ def _row_order(row, order):
             order[i] = idx[i]
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _row_scores(truth, row, order, max_fpr, xs, ys):
     """(ROC AUC, average precision) of one row; NaN AUC when it holds one class."""
     m = row.shape[0]
@@ -1126,7 +1131,7 @@ def _row_scores(truth, row, order, max_fpr, xs, ys):
     return 0.5 * (1 + (area - min_area) / (max_fpr - min_area)), ap_value
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _row_scores_block(truth, scores, max_fpr, auc, ap, lo, hi):
     m = scores.shape[1]
     order = np.empty(m, dtype=np.int64)
@@ -1136,7 +1141,7 @@ def _row_scores_block(truth, scores, max_fpr, auc, ap, lo, hi):
         auc[i], ap[i] = _row_scores(truth[i], scores[i], order, max_fpr, xs, ys)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _row_scores_parallel(truth, scores, max_fpr, auc, ap, n_blocks):
     n = scores.shape[0]
     for bb in prange(n_blocks):
@@ -1167,7 +1172,7 @@ def row_ranking_scores(truth, scores, max_fpr=None):
     return auc, ap
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _rank_block(scores, codes, weights, sums, lo, hi):
     m = scores.shape[1]
     weighted = weights.shape[0] != 0
@@ -1189,7 +1194,7 @@ def _rank_block(scores, codes, weights, sums, lo, hi):
             j = e
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _rank_parallel(scores, codes, weights, sums):
     n = scores.shape[0]
     n_blocks = sums.shape[0]

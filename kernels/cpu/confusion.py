@@ -25,9 +25,10 @@ Performance notes, measured on the 2-core Zen 4 development machine:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
+from . import _blocks, small_inputs
+from ._blocks import block_bounds, kernel, n_blocks
 
 __all__ = [
     "scan_labels",
@@ -66,7 +67,7 @@ def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
 # scan_labels: range and validity of numeric labels
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _scan_int_block(values, lo, hi):
     # Slice first and loop from 0: with ``range(lo, hi)`` on the parent array
     # Numba cannot prove the index non-negative and the loop does not vectorize
@@ -85,7 +86,7 @@ def _scan_int_block(values, lo, hi):
     return np.int64(mn), np.int64(mx)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _scan_float_loop(values, lo, hi, wide):
     mn = np.inf
     mx = -np.inf
@@ -111,7 +112,7 @@ def _scan_float_loop(values, lo, hi, wide):
     return mn, mx, first_nonfinite, first_nonintegral
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _scan_float_block(values, lo, hi):
     # Values no int64 holds (beyond +-2**63) are rare: the first pass notices
     # them only through its min/max (a compare per row would cost 30%), then a
@@ -124,7 +125,7 @@ def _scan_float_block(values, lo, hi):
     return np.int64(mn), np.int64(mx), first_nonfinite, first_nonintegral
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _scan_parallel(values, n_blocks, is_float):
     out = np.empty((n_blocks, 4), dtype=np.int64)
     n = values.shape[0]
@@ -155,6 +156,10 @@ def scan_labels(values):
     n = values.shape[0]
     if n == 0:
         return 0, -1, -1, -1
+    if _blocks.is_small(n):
+        found = small_inputs.int_label_range(values)
+        if found is not None:
+            return found[0], found[1], -1, -1
     is_float = values.dtype.kind == "f"
     n_blocks = _n_blocks(n)
     if n_blocks == 1:
@@ -175,14 +180,14 @@ def scan_labels(values):
 # label_presence: which values of a known range occur
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _presence_block(values, offset, present, lo, hi):
     block = values[lo:hi]
     for i in range(block.shape[0]):
         present[np.int64(block[i]) - offset] = True
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _presence_parallel(values, offset, present):
     n_blocks = present.shape[0]
     n = values.shape[0]
@@ -193,6 +198,8 @@ def _presence_parallel(values, offset, present):
 
 def label_presence(values, offset, size):
     """Boolean mask of the values ``offset .. offset + size - 1`` that occur."""
+    if _blocks.is_small(values.shape[0]):
+        return small_inputs.label_presence(values, offset, size)
     n_blocks = _n_blocks(values.shape[0], size)
     present = np.zeros((n_blocks, size), dtype=np.bool_)
     if n_blocks == 1:
@@ -206,7 +213,7 @@ def label_presence(values, offset, size):
 # confusion_counts: the general (group, true, pred) histogram
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _count_block(y_true, y_pred, weights, groups, true_lookup, pred_lookup, group_lookup,
                  true_offset, pred_offset, group_offset, threshold, n_classes, n_lanes,
                  counts, sums, block, lo, hi):
@@ -259,7 +266,7 @@ def _count_block(y_true, y_pred, weights, groups, true_lookup, pred_lookup, grou
     return first_nonfinite
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _count_parallel(y_true, y_pred, weights, groups, true_lookup, pred_lookup, group_lookup,
                     true_offset, pred_offset, group_offset, threshold, n_classes, n_lanes,
                     counts, sums, first_nonfinite):
@@ -310,7 +317,7 @@ def confusion_counts(y_true, y_pred, true_lookup, pred_lookup, true_offset, pred
 # binary_confusion_sums: vectorized fast path for 0/1 labels
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _binary_block(y_true, y_pred, lo, hi):
     sum_true = np.int64(0)
     sum_pred = np.int64(0)
@@ -328,7 +335,7 @@ def _binary_block(y_true, y_pred, lo, hi):
     return sum_true, sum_pred, sum_both, bits, np.int64(0)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _binary_threshold_block(y_true, y_score, threshold, lo, hi):
     sum_true = np.int64(0)
     sum_pred = np.int64(0)
@@ -349,7 +356,7 @@ def _binary_threshold_block(y_true, y_score, threshold, lo, hi):
     return sum_true, sum_pred, sum_both, bits, n_nonfinite
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _binary_parallel(y_true, y_pred, threshold, out):
     n_blocks = out.shape[0]
     n = y_true.shape[0]
@@ -395,7 +402,7 @@ def binary_confusion_sums(y_true, y_pred, threshold=None):
 # multilabel_confusion_counts
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _multilabel_block(y_true, y_pred, weights, counts, sums, row_keys, block, lo, hi):
     n_labels = y_true.shape[1]
     base = n_labels + 1
@@ -428,7 +435,7 @@ def _multilabel_block(y_true, y_pred, weights, counts, sums, row_keys, block, lo
     return first_invalid
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _multilabel_parallel(y_true, y_pred, weights, counts, sums, row_keys, first_invalid):
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
@@ -464,7 +471,7 @@ def multilabel_confusion_counts(y_true, y_pred, weights=None, weight_dtype=np.fl
 # label_codes: class code per row, for kernels that take codes directly
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _codes_block(values, lookup, offset, out, lo, hi):
     block = values[lo:hi]
     dest = out[lo:hi]
@@ -472,7 +479,7 @@ def _codes_block(values, lookup, offset, out, lo, hi):
         dest[i] = lookup[np.uint64(np.int64(block[i]) - offset)]
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _codes_parallel(values, lookup, offset, out, n_blocks):
     n = values.shape[0]
     for b in prange(n_blocks):
@@ -486,6 +493,8 @@ def label_codes(values, lookup, offset):
     One byte per row instead of an int64 temporary: the sort kernels carry the
     code next to each score.
     """
+    if _blocks.is_small(values.shape[0]):
+        return small_inputs.label_codes(values, lookup, offset)
     out = np.empty(values.shape[0], dtype=np.uint8)
     lookup = lookup.astype(np.uint8)
     n_blocks = _n_blocks(values.shape[0])

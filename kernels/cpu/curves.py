@@ -10,15 +10,15 @@ time of a 10^7-row ROC AUC). Twins in ``kernels/reference.py``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ._blocks import CACHE
+from . import _blocks, small_inputs
+from ._blocks import kernel
 
 __all__ = ["roc_auc_from_counts", "average_precision_from_counts", "pr_curve_from_counts",
            "roc_curve_from_counts"]
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _roc_area(pos, neg):
     # Trapezoids between consecutive ROC points: width neg_i, heights tps before
     # and after. Twice the area, so integer counts stay exact in int64.
@@ -42,7 +42,7 @@ def roc_auc_from_counts(pos, neg):
     return float(twice_area) / (2.0 * float(pos.sum()) * float(neg.sum()))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _ap_sum(pos, neg, n_pos):
     total = 0.0
     tps = 0.0
@@ -64,7 +64,7 @@ def average_precision_from_counts(pos, neg):
     return max(0.0, float(_ap_sum(pos, neg, float(pos.sum()))))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _pr_arrays(pos, neg, thresholds):
     m = pos.shape[0]
     precision = np.empty(m + 1)
@@ -95,10 +95,12 @@ def pr_curve_from_counts(pos, neg, thresholds):
     cumulative sums make the result bit-identical to scikit-learn's float64
     cumulative sums of 0/1 values.
     """
+    if _blocks.is_small(pos.shape[0]):
+        return small_inputs.pr_arrays(pos, neg, thresholds)
     return _pr_arrays(pos, neg, thresholds)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _roc_arrays(pos, neg, thresholds):
     m = pos.shape[0]
     # A point between two others is dropped when both steps around it are the
@@ -142,6 +144,8 @@ def roc_curve_from_counts(pos, neg, thresholds):
     """
     if pos.shape[0] <= 2:  # scikit-learn drops nothing from two points or fewer
         return _roc_arrays_all(pos, neg, thresholds)
+    if _blocks.is_small(pos.shape[0]):
+        return small_inputs.roc_arrays(pos, neg, thresholds)
     return _roc_arrays(pos, neg, thresholds)
 
 

@@ -35,10 +35,10 @@ the pass sums centred products directly, which keeps float64 precision
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from . import ranking
-from ._blocks import CACHE, block_bounds, n_blocks
+from ._blocks import block_bounds, kernel, n_blocks
 
 __all__ = ["paired_correct_counts", "score_placements", "placement_moments"]
 
@@ -46,7 +46,7 @@ __all__ = ["paired_correct_counts", "score_placements", "placement_moments"]
 PARALLEL_MIN_ROWS = 1 << 17
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _paired_block(y_true, pred_a, pred_b, true_lookup, a_lookup, b_lookup, true_offset,
                   a_offset, b_offset, out, block, lo, hi):
     # Slices indexed from 0 and uint64 indices: see kernels/cpu/confusion.py.
@@ -68,7 +68,7 @@ def _paired_block(y_true, pred_a, pred_b, true_lookup, a_lookup, b_lookup, true_
     out[block, 2] = right_both
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _paired_parallel(y_true, pred_a, pred_b, true_lookup, a_lookup, b_lookup, true_offset,
                      a_offset, b_offset, out):
     n = y_true.shape[0]
@@ -105,7 +105,7 @@ def paired_correct_counts(y_true, pred_a, pred_b, true_lookup, a_lookup, b_looku
 # score_placements: DeLong's placement value of every row
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _placements_merge(keys, rows, n_neg, out):
     """Walk both sorted segments in key order (descending score), one group of equal
     keys at a time, writing each row's placement numerator to ``out[row]``.
@@ -173,7 +173,7 @@ def score_placements(scores, labels):
 # placement_moments: centred second moments of two models' placements
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _moments_block(xa, xb, labels, means, out, block, lo, hi):
     a = xa[lo:hi]
     b = xb[lo:hi]
@@ -192,7 +192,7 @@ def _moments_block(xa, xb, labels, means, out, block, lo, hi):
     out[block] = acc
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _moments_parallel(xa, xb, labels, means, out):
     n = xa.shape[0]
     blocks = out.shape[0]

@@ -66,10 +66,10 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
-from .curves import _ap_sum, _roc_area
+from . import _blocks, small_inputs
+from ._blocks import block_bounds, kernel, n_blocks
 
 __all__ = [
     "score_keys",
@@ -136,7 +136,7 @@ def _n_blocks(n_rows: int, min_rows: int | None = None) -> int:
 # Keys
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _sort_key(u, sign_shift, low_mask):
     """Sort key of a float's bits ``u`` (as uint64): ascending key = descending score.
 
@@ -150,13 +150,13 @@ def _sort_key(u, sign_shift, low_mask):
     return u ^ (((u >> sign_shift) - np.uint64(1)) & low_mask)
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _key_bits(k, sign_shift, low_mask):
     """The float bits of sort key ``k`` (inverse of ``_sort_key``)."""
     return k ^ (((k >> sign_shift) - np.uint64(1)) & low_mask)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _score_keys_block(bits, out, sign_shift, low_mask, lo, hi):
     src = bits[lo:hi]
     dst = out[lo:hi]
@@ -165,7 +165,7 @@ def _score_keys_block(bits, out, sign_shift, low_mask, lo, hi):
         dst[i] = _sort_key(np.uint64(src[i]), sign_shift, low_mask) ^ full
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _score_keys_parallel(bits, out, sign_shift, low_mask, n_blocks):
     n = bits.shape[0]
     for bb in prange(n_blocks):
@@ -202,7 +202,7 @@ def score_keys(scores):
 # count_nonfinite
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _nonfinite_block(scores, lo, hi):
     block = scores[lo:hi]
     count = np.int64(0)
@@ -212,7 +212,7 @@ def _nonfinite_block(scores, lo, hi):
     return count
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _first_nonfinite(scores, lo, hi):
     block = scores[lo:hi]
     for i in range(block.shape[0]):
@@ -222,7 +222,7 @@ def _first_nonfinite(scores, lo, hi):
     return -1
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _nonfinite_parallel(scores, n_blocks):
     """Per block: (count, first row) of NaN/inf; the search runs only where found."""
     n = scores.shape[0]
@@ -238,6 +238,8 @@ def _nonfinite_parallel(scores, n_blocks):
 
 def count_nonfinite(scores):
     """``(count, first_index)`` of NaN/inf scores; ``(0, -1)`` when all are finite."""
+    if _blocks.is_small(scores.shape[0]):
+        return small_inputs.nonfinite(scores)
     counts = _nonfinite_parallel(scores, _n_blocks(scores.shape[0]))
     count = int(counts[:, 0].sum())
     found = counts[counts[:, 1] >= 0, 1]
@@ -248,13 +250,13 @@ def count_nonfinite(scores):
 # distinct_score_table: radix path
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _first_bucket(k, label):
     """Bucket of the first pass: the label, then the lowest digit of key ``k``."""
     return (np.uint64(label != 0) << np.uint64(DIGIT_BITS)) | (k & np.uint64(RADIX - 1))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _first_hist_block(bits, labels, sign_shift, low_mask, hist, varying, lo, hi):
     """Histogram of (label, lowest digit) over rows ``lo:hi`` into ``hist`` (2 * RADIX).
 
@@ -279,7 +281,7 @@ def _first_hist_block(bits, labels, sign_shift, low_mask, hist, varying, lo, hi)
     varying[1] = first
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _first_scatter_block(bits, labels, weights, keys, wkeys, sign_shift, low_mask, offsets,
                          lo, hi):
     """First pass, straight from the scores: key, split by label, bucket by digit 0.
@@ -301,7 +303,7 @@ def _first_scatter_block(bits, labels, weights, keys, wkeys, sign_shift, low_mas
         offsets[j] = o + 1
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _hist_block(keys, shift, hist, lo, hi):
     """Histogram of the digit at ``shift`` over ``keys[lo:hi]`` (four sub-histograms)."""
     src = keys[lo:hi]
@@ -324,7 +326,7 @@ def _hist_block(keys, shift, hist, lo, hi):
         hist[d] += l0[d] + l1[d] + l2[d] + l3[d]
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _scatter_block(src, dst, psrc, pdst, shift, offsets, lo, hi):
     """One LSD pass over rows ``lo:hi``: each key (and payload) to its bucket's next slot.
 
@@ -343,14 +345,14 @@ def _scatter_block(src, dst, psrc, pdst, shift, offsets, lo, hi):
         offsets[d] = o + 1
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _segment_parts(n, n_neg, n_blocks, b):
     """Rows of block ``b`` that are negatives' keys, and those that are positives'."""
     lo, hi = block_bounds(n, n_blocks, b)
     return lo, min(hi, n_neg), max(lo, n_neg), hi
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _pass_hist(keys, shift, n_neg, hist, b):
     """Histogram of block ``b`` (per segment) into ``hist[b]`` of shape (2, RADIX)."""
     n_blocks = hist.shape[0]
@@ -360,7 +362,7 @@ def _pass_hist(keys, shift, n_neg, hist, b):
     _hist_block(keys, shift, hist[b, 1], b0, b1)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _pass_scatter(src, dst, psrc, pdst, shift, n_neg, offsets, b):
     n_blocks = offsets.shape[0]
     a0, a1, b0, b1 = _segment_parts(src.shape[0], n_neg, n_blocks, b)
@@ -368,7 +370,7 @@ def _pass_scatter(src, dst, psrc, pdst, shift, n_neg, offsets, b):
     _scatter_block(src, dst, psrc, pdst, shift, offsets[b, 1], b0, b1)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _offsets(hist, seg_start, offsets):
     """Per (block, segment, bucket) start positions; False if no key would move.
 
@@ -390,7 +392,7 @@ def _offsets(hist, seg_start, offsets):
     return moves
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _first_pass(bits, labels, weights, keys, wkeys, sign_shift, low_mask, hist, varying,
                 seg_start, offsets):
     """Pass 0, straight from the scores, over ``hist.shape[0]`` row blocks in parallel.
@@ -421,7 +423,7 @@ def _first_pass(bits, labels, weights, keys, wkeys, sign_shift, low_mask, hist, 
                              flat_offsets[b], lo, hi)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _radix_pass(src, dst, psrc, pdst, shift, seg_start, hist, offsets):
     """One LSD pass over both segments, in parallel blocks; False if nothing moved."""
     n_neg = seg_start[1]
@@ -436,7 +438,7 @@ def _radix_pass(src, dst, psrc, pdst, shift, seg_start, hist, offsets):
     return True
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _lower_bound(keys, lo, hi, key):
     """First index of ascending ``keys[lo:hi]`` holding a key ``>= key`` (else ``hi``)."""
     while lo < hi:
@@ -448,7 +450,7 @@ def _lower_bound(keys, lo, hi, key):
     return lo
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _merge_parts(keys, n_neg, n_parts):
     """Split the merge of both sorted segments into ``n_parts`` independent parts.
 
@@ -479,7 +481,7 @@ def _merge_parts(keys, n_neg, n_parts):
     return parts
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _merge_part(keys, wkeys, parts, t, sign_shift, low_mask, out_bits, pos, neg, pos_w,
                 neg_w, edge):
     """Merge part ``t`` into table entries; returns how many it wrote.
@@ -547,7 +549,7 @@ def _merge_part(keys, wkeys, parts, t, sign_shift, low_mask, out_bits, pos, neg,
     return np.int64(edge - np.int64(u)) if down else np.int64(np.int64(u) + 1 - edge)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _merge_parallel(keys, wkeys, n_neg, sign_shift, low_mask, out_bits, pos, neg, pos_w,
                     neg_w, edges, used):
     """Merge the sorted segments into the table, one part per entry of ``used``.
@@ -691,7 +693,7 @@ def _radix_table(bits, labels, weights, sign_shift, low_mask, kdt):
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # multiplicative (Fibonacci) hashing
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _hash_find(table, tag, k, shift, mask):
     """Slot of ``tag`` in ``table[:mask + 1]``, or the empty slot where it belongs."""
     h = (k * _GOLDEN) >> shift
@@ -702,7 +704,7 @@ def _hash_find(table, tag, k, shift, mask):
         h = (h + np.uint64(1)) & mask
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _hash_grow(table, sums, size, new_size, weighted):
     """Rehash the ``size`` slots in use into the first ``new_size`` slots."""
     old = table[:size].copy()
@@ -724,7 +726,7 @@ def _hash_grow(table, sums, size, new_size, weighted):
                 sums[h, 1] = old_sums[r, 1]
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _hash_rows(src, lab, w, weighted, sign_shift, low_mask, table, sums, max_distinct, size):
     """The counting loop of ``_hash_count_block``; returns ``(keys or -1, slots)``.
 
@@ -759,7 +761,7 @@ def _hash_rows(src, lab, w, weighted, sign_shift, low_mask, table, sums, max_dis
     return used, size
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _hash_count_block(bits, labels, weights, sign_shift, low_mask, table, sums, max_distinct,
                       state, lo, hi):
     """Count rows ``lo:hi`` per (distinct key, label) in an open-addressing table.
@@ -786,7 +788,7 @@ def _hash_count_block(bits, labels, weights, sign_shift, low_mask, table, sums, 
     state[1] = size
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _hash_count_parallel(bits, labels, weights, sign_shift, low_mask, table, sums,
                          max_distinct, state):
     n = bits.shape[0]
@@ -890,10 +892,9 @@ def distinct_score_counts(scores, labels, weights=None):
     scores, bits, labels, weights, sign_shift, low_mask, kdt = _prepared(
         scores, labels, weights)
     n = scores.shape[0]
-    if n == 0:
-        empty = None if weights is _NO_WEIGHTS else np.zeros(0, dtype=np.float64)
-        return (np.zeros(0, dtype=scores.dtype), np.zeros((2, 0), dtype=np.int64),
-                empty, empty)
+    if _blocks.is_small(n):
+        return small_inputs.score_table(scores, labels, None if weights is _NO_WEIGHTS
+                                        else weights)
     table = None
     if n >= HASH_MIN_ROWS:
         table = _hash_table(bits, labels, weights, sign_shift, low_mask, kdt)
@@ -909,7 +910,7 @@ def distinct_score_counts(scores, labels, weights=None):
 # distinct_score_areas: ROC AUC and average precision without the table
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _areas_part(keys, n_neg, i, i_end, j, j_end):
     """Twice the ROC area and the AP sum (times the positives) of one merge part.
 
@@ -943,7 +944,7 @@ def _areas_part(keys, n_neg, i, i_end, j, j_end):
     return twice_area, ap
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _areas_parallel(keys, n_neg, twice_areas, aps):
     n_parts = twice_areas.shape[0]
     parts = _merge_parts(keys, n_neg, n_parts)
@@ -966,18 +967,13 @@ def distinct_score_areas(scores, labels):
     """
     scores, bits, labels, weights, sign_shift, low_mask, kdt = _prepared(scores, labels, None)
     n = scores.shape[0]
+    if _blocks.is_small(n):
+        return small_inputs.table_areas(small_inputs.score_table(scores, labels, None)[1])
     table = None
     if n >= HASH_MIN_ROWS:
         table = _hash_table(bits, labels, weights, sign_shift, low_mask, kdt)
-    if table is not None or n == 0:
-        if table is None:
-            counts = np.zeros((2, 0), dtype=np.int64)
-        else:
-            counts = table[1]
-        pos, neg = counts[1], counts[0]
-        n_pos = int(pos.sum())
-        ap = float(_ap_sum(pos, neg, 1.0)) if n_pos else 0.0
-        return int(_roc_area(pos, neg)), n_pos, int(neg.sum()), ap
+    if table is not None:
+        return small_inputs.table_areas(table[1])
     keys, _, scratch, _, n_neg, n_blocks = _radix_sorted(bits, labels, weights, sign_shift,
                                                           low_mask, kdt)
     del scratch
@@ -987,7 +983,7 @@ def distinct_score_areas(scores, labels):
     return int(twice_areas.sum()), n - n_neg, n_neg, float(aps.sum())
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _fix_zero_sign(thresholds, scores):
     """Give the +-0 threshold the value of the group's last row, as sklearn reports it."""
     lo = 0
@@ -1010,7 +1006,7 @@ def _fix_zero_sign(thresholds, scores):
 # merge_score_tables
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _merge_tables(ta, pa, na, pwa, nwa, tb, pb, nb, pwb, nwb, t, p, q, pw, nw, weighted):
     i = 0
     j = 0

@@ -139,7 +139,7 @@ Timings (AMD EPYC Zen 4 with AVX-512, 2 cores, quiet machine): a table of
 10^6 rows x 1,000 resamples of ``paired_row_areas`` (distinct scores or
 ties), 0.8 s (1.6 s). The first version (4 pairs / 2 quads, fused loops) took
 6.9 s and 3.1 s. Compiling every kernel of the module costs about 10 s once
-(``cache=CACHE``), loading it from the cache under a second.
+(``_blocks.kernel``'s on-disk cache), loading it from the cache under a second.
 """
 
 from __future__ import annotations
@@ -148,9 +148,9 @@ import math
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
+from ._blocks import block_bounds, kernel, n_blocks
 
 __all__ = [
     "STREAM_TABLE", "STREAM_TABLE_GENERAL", "STREAM_TABLE_CLASS", "STREAM_ROWS",
@@ -245,7 +245,7 @@ def _check_resamples(first, count):
 # Philox4x32-10 and the draws made from it
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _philox(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of uint64 words (Random123's round order).
 
@@ -270,7 +270,7 @@ def _philox(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def philox4x32(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of a counter ``(c0, c1, c2, c3)`` and key ``(k0, k1)``.
 
@@ -281,7 +281,7 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
                    np.uint64(k0), np.uint64(k1))
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _poisson1(x):
     return (np.int64(x >= _T0) + np.int64(x >= _T1) + np.int64(x >= _T2)
             + np.int64(x >= _T3) + np.int64(x >= _T4) + np.int64(x >= _T5)
@@ -289,18 +289,18 @@ def _poisson1(x):
             + np.int64(x >= _T9) + np.int64(x >= _T10) + np.int64(x >= _T11))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def poisson1(x):
     """Poisson(1) draw from a 32-bit word ``x``: the smallest k with x < POISSON1_TABLE[k]."""
     return _poisson1(np.uint64(x) & _MASK)
 
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _u53(a, b):
     return np.float64((a << _SH21) | (b >> _SH11)) * _TWO_M53
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _log_pmf(kf, lam, loglam):
     """log P(X = kf) for X ~ Poisson(lam), kf a non-negative integer in a float64."""
     if kf < 16.0:
@@ -312,7 +312,7 @@ def _log_pmf(kf, lam, loglam):
     return d - kf * math.log1p(d / lam) - 0.5 * math.log(kf) - _HALF_LOG_2PI - series
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _poisson_general(lam, k0, k1, c0, c1, c2, c3base):
     """Poisson(lam) draw; uint64 key and counter words, ``c3base = stream << 24``."""
     if not lam > 0.0:
@@ -359,7 +359,7 @@ def _poisson_general(lam, k0, k1, c0, c1, c2, c3base):
     return np.int64(np.floor(lam))
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def poisson_general(lam, k0, k1, c0, c1, c2, stream):
     """Poisson(lam) draw (``lam >= 0``) from ``philox(c0, c1, c2, (stream << 24) | j)``.
 
@@ -372,7 +372,7 @@ def poisson_general(lam, k0, k1, c0, c1, c2, stream):
                             (np.uint64(stream) & np.uint64(255)) << _SH24)
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _poisson_general_many(lam, k0, k1, n, c2, stream):
     """``poisson_general(lam, k0, k1, i, 0, c2, stream)`` for i < n (distribution tests)."""
     out = np.empty(n, dtype=np.int64)
@@ -384,7 +384,7 @@ def _poisson_general_many(lam, k0, k1, n, c2, stream):
     return out
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _poisson1_many(k0, k1, n, c2):
     """Word 0 of ``philox(i, 0, c2, STREAM_TABLE << 24)`` through ``poisson1``, i < n."""
     out = np.empty(n, dtype=np.int64)
@@ -399,7 +399,7 @@ def _poisson1_many(k0, k1, n, c2):
 # table_resample_areas: Poisson bootstrap of a binary distinct-score table
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _table_general_cell(cp, cq, ulo, uhi, k0, k1, pair0, dp, dq):
     """Lane draws of a cell with a count above 1 (the other class any count)."""
     NP = TABLE_PAIRS
@@ -427,7 +427,7 @@ def _table_general_cell(cp, cq, ulo, uhi, k0, k1, pair0, dp, dq):
                 dq[i] = 0
 
 
-@njit(cache=CACHE, nogil=True, error_model="numpy")
+@kernel(nogil=True, error_model="numpy")
 def _table_group(pos, neg, k0, k1, pair0, first, count, out_area, out_pos, out_neg, out_ap):
     """Resamples ``2 pair0 .. 2 (pair0 + TABLE_PAIRS) - 1`` (those in range are written)."""
     NP = TABLE_PAIRS
@@ -497,7 +497,7 @@ def _table_group(pos, neg, k0, k1, pair0, first, count, out_area, out_pos, out_n
             out_ap[o] = AP[i]
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _table_serial(pos, neg, k0, k1, pair_lo, groups, first, count, out_area, out_pos,
                   out_neg, out_ap):
     for g in range(groups):
@@ -505,7 +505,7 @@ def _table_serial(pos, neg, k0, k1, pair_lo, groups, first, count, out_area, out
                      out_area, out_pos, out_neg, out_ap)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _table_parallel(pos, neg, k0, k1, pair_lo, groups, first, count, out_area, out_pos,
                     out_neg, out_ap):
     for g in prange(groups):
@@ -548,7 +548,7 @@ def table_resample_areas(pos, neg, seed, first, count):
 # table_resample_counts: one resample of a whole (K, U) count table
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _table_counts(counts, k0, k1, r, out):
     n_classes, n_cells = counts.shape
     pair = np.uint64(r >> 1)
@@ -618,7 +618,7 @@ def table_resample_counts(counts, seed, r):
 # paired_row_areas: row-level Poisson bootstrap of one model's ROC area
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True, inline="always")
+@kernel(nogil=True, inline="always")
 def _flush(gp, gq, Q, P, S):
     """Add a finished tie group (weighted positives ``gp``, negatives ``gq``)."""
     for i in range(gp.shape[0]):
@@ -632,7 +632,7 @@ def _flush(gp, gq, Q, P, S):
         gq[i] = 0
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _rows_group(order, labels, starts, k0, k1, quad0, first, count, out_area, out_pos,
                 out_neg):
     """Resamples ``4 quad0 .. 4 (quad0 + ROW_QUADS) - 1`` (those in range are written)."""
@@ -690,7 +690,7 @@ def _rows_group(order, labels, starts, k0, k1, quad0, first, count, out_area, ou
             out_area[o] = 2 * Q[i] * P[i] - S[i]
 
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _rows_serial(order, labels, starts, k0, k1, quad_lo, groups, first, count, out_area,
                  out_pos, out_neg):
     for g in range(groups):
@@ -698,7 +698,7 @@ def _rows_serial(order, labels, starts, k0, k1, quad_lo, groups, first, count, o
                     out_area, out_pos, out_neg)
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _rows_parallel(order, labels, starts, k0, k1, quad_lo, groups, first, count, out_area,
                    out_pos, out_neg):
     for g in prange(groups):
@@ -749,7 +749,7 @@ def paired_row_areas(order, labels, starts, seed, first, count):
 # row_weights, swap_mask: one resample's draws for a range of rows
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _row_draws_block(k0, k1, first_row, c2, word, c3, coin, out, lo, hi):
     for i in range(lo, hi):
         g = np.uint64(first_row + i)
@@ -767,7 +767,7 @@ def _row_draws_block(k0, k1, first_row, c2, word, c3, coin, out, lo, hi):
             out[i] = np.uint8(_poisson1(x))
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _row_draws_parallel(k0, k1, first_row, c2, word, c3, coin, out, blocks):
     n = out.shape[0]
     for b in prange(blocks):

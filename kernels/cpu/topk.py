@@ -29,9 +29,9 @@ are int64 and weight sums float64; scores are compared in their own dtype
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._blocks import CACHE, block_bounds, n_blocks
+from ._blocks import block_bounds, kernel, n_blocks
 from .confusion import _first_found
 
 __all__ = ["rank_counts", "binary_counts"]
@@ -53,7 +53,7 @@ def _n_blocks(n_cells: int, table_bytes: int = 0) -> int:
 # rank_counts: 2-D scores
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _rank_block(y_true, lookup, offset, y_score, weights, counts, wsums, block, lo, hi):
     """Histogram the true-class ranks of rows ``lo:hi`` into ``counts[block]``."""
     n_columns = y_score.shape[1]
@@ -87,7 +87,7 @@ def _rank_block(y_true, lookup, offset, y_score, weights, counts, wsums, block, 
     return first_bad
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _rank_parallel(y_true, lookup, offset, y_score, weights, counts, wsums, found):
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
@@ -119,7 +119,7 @@ def rank_counts(y_true, lookup, offset, y_score, weights=None):
 # binary_counts: 1-D scores
 # ----------------------------------------------------------------------------
 
-@njit(cache=CACHE, nogil=True)
+@kernel(nogil=True)
 def _binary_block(y_true, lookup, offset, y_score, weights, counts, wsums, block, lo, hi):
     """Count rows ``lo:hi`` into ``counts[block]``; return (first bad row, all in [0, 1])."""
     yt = y_true[lo:hi]
@@ -150,7 +150,7 @@ def _binary_block(y_true, lookup, offset, y_score, weights, counts, wsums, block
     return first_bad, unit
 
 
-@njit(cache=CACHE, parallel=True)
+@kernel(parallel=True)
 def _binary_parallel(y_true, lookup, offset, y_score, weights, counts, wsums, found, units):
     n_blocks = counts.shape[0]
     n = y_true.shape[0]
