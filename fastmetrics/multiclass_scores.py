@@ -52,6 +52,8 @@ from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                          InvalidParameterError, LabelError, format_message)
 from .inputs import DictionaryChunk
 from .kernels.cpu import class_tables as kernels
+from .kernels.cpu import row_ranking
+from .kernels.cpu.score_checks import score_checks
 from .kernels.cpu import ranking as ranking_kernels
 from .kernels.cpu.confusion import label_codes
 from .states import ScoreState, label_index, union_labels
@@ -579,7 +581,7 @@ def _multiclass_rows(t: Column, s: Column, w: Column | None, labels):
     """Checked arrays of one batch: ``(scores, classes, codes, weights, unnormalized)``."""
     scores = _score_matrix(s)
     # NaN/inf and the rows' sums in one pass over the scores
-    n_nonfinite, first_nonfinite, n_bad, first = kernels.score_checks(scores)
+    n_nonfinite, first_nonfinite, n_bad, first = score_checks(scores)
     if n_nonfinite:
         _raise_nonfinite(s, scores, first_nonfinite)
     weights = _weights(w)
@@ -604,7 +606,7 @@ def _multiclass_part(t, s, w, labels, samples) -> MulticlassScoreState:
         np.bincount(codes, minlength=classes.size).astype(np.int64),
         None if weights is None else np.bincount(codes, weights, minlength=classes.size),
         labels,
-        kernels.reciprocal_rank_sums(scores, codes, classes.size, weights) if samples else None,
+        row_ranking.reciprocal_rank_sums(scores, codes, classes.size, weights) if samples else None,
         n_bad, first)
 
 
@@ -640,7 +642,7 @@ def _multiclass_areas(t, s, w, labels, samples, n_dropped, pairwise, micro):
                                               pairwise=pairwise)
     return MulticlassAreas(
         classes, n_columns, diag, twice, ap, counts, cweights, labels,
-        kernels.reciprocal_rank_sums(scores, codes, classes.size, weights) if samples else None,
+        row_ranking.reciprocal_rank_sums(scores, codes, classes.size, weights) if samples else None,
         n_bad, first, n_dropped, raveled)
 
 
@@ -713,7 +715,7 @@ def _multilabel_part(t, s, w, samples, max_fpr) -> MultilabelScoreState:
     if not samples:
         return MultilabelScoreState(tuple(columns), sample_weight_sum=wsum,
                                     samples_max_fpr=max_fpr)
-    auc, ap = kernels.row_ranking_scores(truth, scores, max_fpr)
+    auc, ap = row_ranking.row_ranking_scores(truth, scores, max_fpr)
     n_undefined = int(np.isnan(auc).sum())
     n_no_positive = int((truth.sum(axis=1) == 0).sum())
     if weights is not None:  # scikit-learn forces the scores of zero-weight rows to 0

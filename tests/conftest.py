@@ -91,16 +91,15 @@ KERNEL_PATHS = ["serial", "parallel"]
 
 
 @contextlib.contextmanager
-def kernel_path(module, path, threshold="PARALLEL_MIN_ROWS"):
-    """Run ``module``'s Numba kernels on one thread, or force their threaded path.
+def kernel_path(path):
+    """Run the Numba kernels on one thread (``"serial"``) or on all (``"parallel"``).
 
     Both paths set ``_blocks.SMALL_INPUT_ROWS`` to 0, so that small test inputs
     run the Numba code rather than the numpy answers of ``small_inputs``
     (``tests/test_small_inputs.py`` checks those against the Numba code).
-    ``"serial"`` leaves the module's thresholds alone (small test inputs stay
-    on one thread); ``"parallel"`` lowers ``module.<threshold>`` to 1, which
-    the module's ``_n_blocks`` reads at call time, so small inputs take the
-    multi-threaded code. Skips where Numba has a single thread.
+    ``"serial"`` leaves the modules' thresholds alone (small test inputs stay
+    on one thread); ``"parallel"`` sets ``_blocks.FORCE_THREADS``, so small
+    inputs take the multi-threaded code. Skips where Numba has a single thread.
     """
     from fastmetrics.kernels.cpu import _blocks
 
@@ -109,8 +108,8 @@ def kernel_path(module, path, threshold="PARALLEL_MIN_ROWS"):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_blocks, "SMALL_INPUT_ROWS", 0)
         if path == "parallel":
-            mp.setattr(module, threshold, 1)
-            assert module._n_blocks(1) == numba.get_num_threads()
+            mp.setattr(_blocks, "FORCE_THREADS", True)
+            assert _blocks.thread_blocks(1, 1 << 62) == numba.get_num_threads()
         yield
 
 

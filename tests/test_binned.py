@@ -165,7 +165,7 @@ def test_kernel_matches_reference(path, seed, n, n_columns, n_t, grid, dtype, we
         if bad and n:
             y.ravel()[rng.integers(y.size)] = 3
         args = (y, np.zeros(1, np.int64), 0, 2)
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         got = cpu.score_bins(*args, scores, thresholds, *bounds, weights=weights)
     expected = ref.score_bins(*args, scores, thresholds, *bounds, weights=weights)
     np.testing.assert_array_equal(got[0], expected[0])

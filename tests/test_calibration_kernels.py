@@ -1,7 +1,7 @@
 """Calibration and loss kernels against their numpy twins, serial and threaded.
 
 ``kernels/cpu/calibration.py`` switches to one contiguous block per thread above
-``PARALLEL_MIN_ROWS`` rows; the ``parallel`` path lowers that constant so small
+``PARALLEL_MIN_ROWS`` rows; the ``parallel`` path forces the threads so small
 inputs take the threaded code, and one fixed case of 300,000 rows takes it with
 the real threshold. Counts and first-offending positions must be identical,
 sums equal to float64 rounding.
@@ -56,7 +56,7 @@ def test_calibration_bins(path, dtype, seed, n, n_bins, weighted, uniform, bad):
                               1.0])
     w = rng.random(n) if weighted else None
     args = (y, lookup, 3, 2, p, edges[1:-1], uniform, w)
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         got = cpu.calibration_bins(*args)
     assert_same_outputs(got, ref.calibration_bins(*args))
     valid = (p >= 0) & (p <= 1)
@@ -78,7 +78,7 @@ def test_binary_loss_sums(path, dtype, seed, n, n_classes, weighted, bad):
     args = (y, lookup, -1, n_classes, p, col_lo, col_hi, w)
     # The metrics ask for one loss at a time (log_loss / brier_score_loss).
     for flags in (dict(log=True, brier=False), dict(log=False, brier=True)):
-        with kernel_path(cpu, path):
+        with kernel_path(path):
             got = cpu.binary_loss_sums(*args, **flags)
         assert_same_outputs(got, ref.binary_loss_sums(*args, **flags))
         assert (got[2] is None) == (not flags["log"]) and (got[3] is None) == flags["log"]
@@ -105,7 +105,7 @@ def test_multiclass_loss_sums(path, dtype, seed, n, n_columns, weighted, bad, un
     w = rng.random(n) if weighted else None
     args = (y, lookup, 0, n_classes, np.ascontiguousarray(P), lo, hi, w)
     for flags in (dict(log=True, brier=False), dict(log=False, brier=True)):
-        with kernel_path(cpu, path):
+        with kernel_path(path):
             got = cpu.multiclass_loss_sums(*args, **flags)
         assert_same_outputs(got, ref.multiclass_loss_sums(*args, **flags))
 
@@ -114,7 +114,7 @@ def test_big_inputs_take_the_threaded_path():
     """300,000 rows with the real threshold: same answers as the reference."""
     if numba.get_num_threads() < 2:
         pytest.skip("single thread")
-    assert cpu._n_blocks(300_000) > 1
+    assert cpu.thread_blocks(300_000, cpu.PARALLEL_MIN_ROWS) > 1
     rng = np.random.default_rng(7)
     n = 300_000
     y, lookup = _labels(rng, n, 2, 0)

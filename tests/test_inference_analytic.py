@@ -303,11 +303,12 @@ def test_paired_kernel_matches_reference(monkeypatch):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_placement_kernels_match_reference(monkeypatch, dtype):
-    from fastmetrics.kernels.cpu import ranking
+    from fastmetrics.kernels.cpu import _blocks, radix_sort
     rng = np.random.default_rng(5)
     for n, parallel_min in ((2, 1 << 17), (50, 1 << 17), (3000, 64), (20000, 1 << 17)):
-        monkeypatch.setattr(ranking, "PARALLEL_MIN_ROWS", parallel_min)
+        monkeypatch.setattr(radix_sort, "PARALLEL_MIN_ROWS", parallel_min)
         monkeypatch.setattr(kernels, "PARALLEL_MIN_ROWS", parallel_min)
+        monkeypatch.setattr(_blocks, "SMALL_INPUT_ROWS", 0)  # the Numba code
         labels = rng.integers(0, 2, n).astype(np.uint8)
         labels[:2] = [0, 1]
         # heavy ties, signed zeros, negative scores, and distinct values

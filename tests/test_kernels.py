@@ -3,9 +3,9 @@
 Counts and first-offending-row indices must be identical, weight sums equal to
 float64 rounding (exact for integer weights). Above ``PARALLEL_MIN_ROWS`` rows the
 kernels switch to a multi-threaded path (contiguous blocks, one partial table per
-thread); each property test runs both paths: ``parallel`` lowers the threshold so
-that small inputs take the threaded code (``_n_blocks`` reads it at call time),
-and one fixed case per kernel of 300,000 rows takes it with the real threshold.
+thread); each property test runs both paths: ``parallel`` sets
+``_blocks.FORCE_THREADS`` so that small inputs take the threaded code, and one
+fixed case per kernel of 300,000 rows takes it with the real threshold.
 
 Each dtype combination is one Numba specialization, and compiling is what costs
 time here, so the combinations are listed explicitly rather than multiplied out.
@@ -99,7 +99,7 @@ def int_labels(draw, dtype):
 @given(data=st.data())
 def test_scan_labels_int(path, dtype, data):
     values = data.draw(int_labels(dtype))
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         assert_scan_equal(values)
 
 
@@ -128,21 +128,21 @@ def float_labels(draw, dtype):
 @given(data=st.data())
 def test_scan_labels_float(path, dtype, data):
     values = data.draw(float_labels(dtype))
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         assert_scan_equal(values)
 
 
 @pytest.mark.parametrize("path", KERNEL_PATHS)
 @pytest.mark.parametrize("dtype", INT_DTYPES + FLOAT_DTYPES)
 def test_scan_labels_fixed(path, dtype):
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         assert cpu.scan_labels(np.zeros(0, dtype)) == (0, -1, -1, -1)
         for values in ([5], [3, 1], [0, 0, 0, 7, 2]):  # 1 row: one thread gets no row
             assert_scan_equal(np.array(values, dtype))
         lo, hi = _int_range(dtype) if dtype in INT_DTYPES else (-2**60, 2**60)
         assert_scan_equal(np.array([hi, lo, 0, hi, lo], dtype))
     if dtype in FLOAT_DTYPES:
-        with kernel_path(cpu, path):
+        with kernel_path(path):
             for values in ([np.nan], [np.inf, -np.inf], [1.5], [np.nan, 2.5, 3.0, np.inf],
                            [-0.0, 0.0], [2.0, 1.0, np.nan, 0.5]):
                 assert_scan_equal(np.array(values, dtype))
@@ -180,7 +180,7 @@ def presence_inputs(draw, dtype):
 @given(data=st.data())
 def test_label_presence(path, dtype, data):
     values, offset, size = data.draw(presence_inputs(dtype))
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         got = cpu.label_presence(values, offset, size)
     expected = ref.label_presence(values, offset, size)
     assert got.dtype == np.bool_ and got.shape == (size,)
@@ -289,7 +289,7 @@ def check_confusion_counts(args, kwargs):
 @given(data=st.data())
 def test_confusion_counts(path, case, data):
     args, kwargs = data.draw(count_inputs(case))
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         check_confusion_counts(args, kwargs)
 
 
@@ -315,7 +315,7 @@ def test_confusion_counts_one_lane_table(path, case):
         kwargs.update(groups=rng.integers(0, 3, n).astype(gdt),
                       group_lookup=np.array([2, 0, 1], np.int64), n_groups=3)
     assert k * k > 1024
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         check_confusion_counts((y_true, y_pred, lookup, pred_lookup, 0, 0, k), kwargs)
 
 
@@ -324,7 +324,7 @@ def test_confusion_counts_nonfinite_scores():
     y_true = np.array([0, 1, 1, 0, 1, 0], np.int32)
     lookup = np.arange(2, dtype=np.int64)
     for path in KERNEL_PATHS:
-        with kernel_path(cpu, path):
+        with kernel_path(path):
             counts, _, first = cpu.confusion_counts(y_true, scores, lookup, lookup, 0, 0, 2,
                                                     threshold=0.5)
         assert first == 2
@@ -394,7 +394,7 @@ def check_binary(y_true, y_pred, threshold):
 @given(data=st.data())
 def test_binary_confusion_sums(path, case, data):
     inputs = data.draw(binary_inputs(case))
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         check_binary(*inputs)
 
 
@@ -402,7 +402,7 @@ def test_binary_confusion_sums(path, case, data):
 @pytest.mark.parametrize("case", BINARY_CASES, ids=str)
 def test_binary_confusion_sums_fixed(path, case):
     tdt, pdt, use_threshold = case
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         for t, p in (([], []), ([1], [0]), ([0, 1, 1, 0], [1, 1, 0, 0])):
             y_pred = np.array(p, pdt) if not use_threshold else np.array(p, pdt) * 0.7
             check_binary(np.array(t, tdt), y_pred, 0.5 if use_threshold else None)
@@ -467,7 +467,7 @@ def check_multilabel(y_true, y_pred, weights, wdtype):
 @given(data=st.data())
 def test_multilabel_confusion_counts(path, case, data):
     inputs = data.draw(multilabel_inputs(case))
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         check_multilabel(*inputs)
 
 
@@ -477,7 +477,7 @@ def test_multilabel_first_invalid_is_the_first_flat_index(path):
     p = np.zeros((5, 3), np.int64)
     y[4, 0] = 2
     p[3, 2] = -1  # earlier in row-major order than y[4, 0]
-    with kernel_path(cpu, path):
+    with kernel_path(path):
         assert cpu.multilabel_confusion_counts(y, p)[3] == 3 * 3 + 2
         assert cpu.multilabel_confusion_counts(y, np.zeros_like(p))[3] == 4 * 3
         assert cpu.multilabel_confusion_counts(y[:1], p[:1])[3] == -1
@@ -491,7 +491,7 @@ def test_multilabel_first_invalid_is_the_first_flat_index(path):
 @pytest.fixture(scope="module")
 def big():
     if numba.get_num_threads() > 1:
-        assert cpu._n_blocks(BIG_N) > 1, "300k rows should run on several threads"
+        assert cpu.thread_blocks(BIG_N, cpu.PARALLEL_MIN_ROWS) > 1, "300k rows should run on several threads"
     return np.random.default_rng(2024)
 
 

@@ -5,14 +5,16 @@ zero included), weight sums equal to 1e-12 relative. ``distinct_score_table``
 has four ways through it, and every property test runs each of them:
 
 * ``radix``: the LSD radix sort on one thread;
-* ``parallel``: the radix sort on all threads (``PARALLEL_MIN_ROWS`` lowered,
-  read at call time);
+* ``parallel``: the radix sort on all threads (``_blocks.FORCE_THREADS``);
 * ``blocks3``: three row blocks whatever the thread count, so that the merge
   has a pair of parts meeting at their edge plus a lone last part;
 * ``hash``: the hash-count path for few distinct scores, with a capacity so
   small that inputs with more distinct scores give up half-way and fall back
   to the sort, and a table that starts tiny so that it grows (rehashes) on
-  the way; on all threads (``HASH_PARALLEL_MIN_ROWS`` lowered too).
+  the way; on all threads.
+
+Every path runs the Numba code (``_blocks.SMALL_INPUT_ROWS`` set to 0): the
+numpy answers of small inputs are checked in ``tests/test_small_inputs.py``.
 
 Two fixed cases of 300,000 rows per dtype take the threaded code with the
 thresholds as shipped: distinct scores (the radix sort) and scores rounded to
@@ -34,6 +36,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastmetrics.kernels import reference as ref
+from fastmetrics.kernels.cpu import _blocks, hash_count, radix_sort
 from fastmetrics.kernels.cpu import ranking as cpu
 
 PATHS = ["radix", "parallel", "blocks3", "hash"]
@@ -46,21 +49,23 @@ share = settings(max_examples=max(10, settings.default.max_examples // 4))
 
 @contextlib.contextmanager
 def kernel_path(path):
-    """Force one way through ``distinct_score_table`` on small inputs."""
+    """Force one way through ``distinct_score_table`` on small inputs (Numba's, not numpy's)."""
     if path == "parallel" and numba.get_num_threads() < 2:
         pytest.skip("Numba has a single thread: no parallel path to test")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cpu, "HASH_MIN_ROWS", 0 if path == "hash" else 1 << 62)
+        mp.setattr(_blocks, "SMALL_INPUT_ROWS", 0)
+        mp.setattr(hash_count, "HASH_MIN_ROWS", 0 if path == "hash" else 1 << 62)
         if path == "hash":
-            mp.setattr(cpu, "HASH_MAX_DISTINCT", 16)
-            mp.setattr(cpu, "HASH_ROWS_PER_KEY", 1)
-            mp.setattr(cpu, "HASH_INITIAL_SLOTS", 2)  # grows 2 -> 8 -> 32
+            mp.setattr(hash_count, "HASH_MAX_DISTINCT", 16)
+            mp.setattr(hash_count, "HASH_ROWS_PER_KEY", 1)
+            mp.setattr(hash_count, "HASH_INITIAL_SLOTS", 2)  # grows 2 -> 8 -> 32
         if path in ("parallel", "hash"):
-            mp.setattr(cpu, "PARALLEL_MIN_ROWS", 1)
-            mp.setattr(cpu, "HASH_PARALLEL_MIN_ROWS", 1)
-            assert cpu._n_blocks(1) == numba.get_num_threads()
+            mp.setattr(_blocks, "FORCE_THREADS", True)
+            assert _blocks.thread_blocks(1, radix_sort.PARALLEL_MIN_ROWS) == (
+                numba.get_num_threads())
         if path == "blocks3":
-            mp.setattr(cpu, "_n_blocks", lambda n_rows, min_rows=None: 3)
+            for module in (radix_sort, hash_count):
+                mp.setattr(module, "thread_blocks", lambda n_rows, min_rows, table_bytes=0: 3)
         yield
 
 

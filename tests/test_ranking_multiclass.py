@@ -24,6 +24,8 @@ from fastmetrics.exceptions import (InputTypeError, InvalidInputError, InvalidPa
                                     LabelError)
 from fastmetrics.kernels import reference_ranking as ref
 from fastmetrics.kernels.cpu import class_tables as kern
+from fastmetrics.kernels.cpu import row_ranking
+from fastmetrics.kernels.cpu.score_checks import score_checks
 from fastmetrics.multiclass_scores import MulticlassAreas, ranking_state
 
 from .conftest import assert_same_result, call_both
@@ -659,8 +661,10 @@ def _assert_tables(a, b):
 @pytest.mark.parametrize("parallel", [False, True], ids=["one-thread", "threads"])
 @pytest.mark.parametrize("seed", range(6))
 def test_class_table_kernels(seed, parallel, monkeypatch):
+    from fastmetrics.kernels.cpu import _blocks
+    monkeypatch.setattr(_blocks, "SMALL_INPUT_ROWS", 0)  # the Numba code, not numpy's
     if parallel:  # every size through the parallel launch (2 threads where there are 2)
-        monkeypatch.setattr(kern, "PARALLEL_MIN_CELLS", 1)
+        monkeypatch.setattr(_blocks, "FORCE_THREADS", True)
     rng = np.random.default_rng(seed)
     n, k, c = int(rng.integers(0, 400)), int(rng.integers(1, 6)), int(rng.integers(1, 5))
     dtype = [np.float32, np.float64][seed % 2]
@@ -689,17 +693,17 @@ def test_class_table_kernels(seed, parallel, monkeypatch):
         s2, c2, c + 1, w2), maps[1], c + 1), ref.merge_class_tables(
         ref.class_score_tables(s, codes, c, w), maps[0], ref.class_score_tables(
             s2, c2, c + 1, w2), maps[1], c + 1))
-    np.testing.assert_allclose(kern.reciprocal_rank_sums(s, codes, c, w),
+    np.testing.assert_allclose(row_ranking.reciprocal_rank_sums(s, codes, c, w),
                                ref.reciprocal_rank_sums(s, codes, c, w), rtol=1e-12)
     labels = (rng.random((n, k)) < 0.4).astype(np.int8)
     _assert_tables(kern.binary_score_tables(s, labels, w), ref.binary_score_tables(s, labels, w))
     truth = (rng.random((n, k)) < 0.4).astype(np.uint8)
     for max_fpr in (None, 0.3):
-        got = kern.row_ranking_scores(truth, s, max_fpr)
+        got = row_ranking.row_ranking_scores(truth, s, max_fpr)
         want = ref.row_ranking_scores(truth, s, max_fpr)
         np.testing.assert_allclose(got[0], want[0], rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
-    assert kern.score_checks(s) == ref.score_checks(s)
+    assert score_checks(s) == ref.score_checks(s)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 7, 8, 9, 16, 17, 130, 300])
@@ -711,11 +715,11 @@ def test_score_checks_are_numpy_allclose(k, dtype):
     p = (p / p.sum(axis=1, keepdims=True)).astype(dtype)
     eps = np.finfo(dtype).eps
     p[::3, 0] += dtype(rng.choice([1e-5, 1.001e-5, 0.999e-5, 3 * eps, 5e-6]))
-    clean = kern.score_checks(p)
+    clean = score_checks(p)
     assert clean[:2] == (0, -1)
     p[1::7, -1] = np.inf
     p[5, 0] = np.nan
-    got = kern.score_checks(p)
+    got = score_checks(p)
     assert got == ref.score_checks(p)
     bad = ~np.isclose(1, p.sum(axis=1))
     assert got[2] == bad.sum() and got[3] == np.flatnonzero(bad)[0]

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastmetrics.kernels.cpu import _blocks, class_tables, ranking, small_inputs
+from fastmetrics.kernels.cpu import _blocks, class_tables, ranking, score_checks, small_inputs
 
 
 def _numba(func, *args, **kwargs):
@@ -116,7 +116,7 @@ def matrices(draw):
 @given(matrices())
 def test_score_checks(data):
     scores = data[0]
-    _same(class_tables.score_checks(scores), _numba(class_tables.score_checks, scores))
+    _same(score_checks.score_checks(scores), _numba(score_checks.score_checks, scores))
 
 
 @given(matrices())

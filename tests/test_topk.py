@@ -382,7 +382,7 @@ def test_rank_counts_kernel(path, dtype, seed, n, n_columns, levels, weighted, b
         S[i, rng.integers(0, n_columns)] = rng.choice([np.nan, np.inf, -np.inf])
     w = rng.random(n) if weighted else None
     args = (y, lookup, 5, np.ascontiguousarray(S), w)
-    with kernel_path(cpu, path, "PARALLEL_MIN_CELLS"):
+    with kernel_path(path):
         got = cpu.rank_counts(*args)
     assert_same_outputs(got, ref.rank_counts(*args))
 
@@ -403,7 +403,7 @@ def test_binary_counts_kernel(path, dtype, seed, n, n_classes, weighted, bad, ou
         s[i] = rng.choice([np.nan, np.inf])
     w = rng.random(n) if weighted else None
     args = (y, lookup, 5, n_classes, s, w)
-    with kernel_path(cpu, path, "PARALLEL_MIN_CELLS"):
+    with kernel_path(path):
         got = cpu.binary_counts(*args)
     assert_same_outputs(got, ref.binary_counts(*args))
 
@@ -414,7 +414,8 @@ def test_big_inputs_take_the_threaded_path():
         pytest.skip("single thread")
     rng = np.random.default_rng(7)
     n, k = 300_000, 4
-    assert cpu._n_blocks(n * k) > 1 and cpu._n_blocks(n) > 1
+    assert cpu.thread_blocks(n * k, cpu.PARALLEL_MIN_CELLS) > 1 and cpu.thread_blocks(
+        n, cpu.PARALLEL_MIN_CELLS) > 1
     y, lookup = _raw_labels(rng, n, k)
     S = rng.integers(0, 5, (n, k)).astype(np.float32)
     S[200_001, 2] = np.nan

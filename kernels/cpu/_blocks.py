@@ -20,10 +20,11 @@ import hashlib
 from pathlib import Path
 
 import numba
+import numpy as np
 from numba.core import caching
 
-__all__ = ["CACHE", "SMALL_INPUT_ROWS", "is_small", "kernel", "sources_stamp", "n_blocks",
-           "block_bounds"]
+__all__ = ["CACHE", "SMALL_INPUT_ROWS", "is_small", "kernel", "sources_stamp", "thread_blocks",
+           "FORCE_THREADS", "PARALLEL_TABLE_BUDGET", "NO_WEIGHTS", "block_bounds"]
 
 #: Numba's on-disk cache is keyed by source file, not by module name, and the
 #: cached code records the module it came from. Imported from a checkout under
@@ -94,18 +95,33 @@ def is_small(n_rows: int) -> bool:
     return n_rows == 0 or n_rows < SMALL_INPUT_ROWS
 
 
-def n_blocks(n_rows: int, min_rows: int, table_bytes: int = 0,
-             table_budget: int = 1 << 28) -> int:
+#: Absent weights inside the sort kernels (and their buffers and sums): an
+#: empty array, not ``None``, so that weighted and unweighted calls share one
+#: compiled specialization. The kernels test ``w.shape[0] != 0``, a
+#: loop-invariant branch that LLVM hoists out of the loops (measured: no cost).
+NO_WEIGHTS = np.zeros(0, dtype=np.float64)
+
+#: Partial tables of all threads together may use at most this many bytes;
+#: above, a kernel counts on one thread.
+PARALLEL_TABLE_BUDGET = 1 << 28
+
+#: Tests set this to run the threaded code on inputs of any size.
+FORCE_THREADS = False
+
+
+def thread_blocks(n_rows: int, min_rows: int, table_bytes: int = 0) -> int:
     """How many contiguous row blocks (one per thread) to split ``n_rows`` into.
 
-    One block below ``min_rows`` rows (starting threads and reducing partial
-    results costs more than it saves) or when the threads' partial tables of
-    ``table_bytes`` each would exceed ``table_budget`` together.
+    One block below ``min_rows`` rows (the kernel module's measured
+    ``PARALLEL_MIN_ROWS``: starting threads and reducing partial results costs
+    more than it saves there) or when the threads' partial tables of
+    ``table_bytes`` each would exceed ``PARALLEL_TABLE_BUDGET`` together.
+    The module constants are read at call time, so tests can move them.
     """
     threads = numba.get_num_threads()
-    if threads < 2 or n_rows < min_rows:
+    if threads < 2 or (n_rows < min_rows and not FORCE_THREADS):
         return 1
-    if table_bytes * threads > table_budget:
+    if table_bytes * threads > PARALLEL_TABLE_BUDGET:
         return 1
     return threads
 

@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._blocks import block_bounds, kernel, n_blocks
+from ._blocks import block_bounds, kernel, thread_blocks
 from .confusion import _first_found
 
 __all__ = ["score_bins"]
@@ -59,8 +59,6 @@ __all__ = ["score_bins"]
 #: the threaded path on small inputs).
 PARALLEL_MIN_ROWS = 1 << 17
 
-#: Partial tables of all threads together may use at most this many bytes.
-PARALLEL_TABLE_BUDGET = 1 << 28
 
 #: Interleaved sub-tables per thread (a power of two) while they stay small
 #: enough to sit in the core's caches.
@@ -69,11 +67,6 @@ LANE_TABLE_BYTES = 1 << 17
 
 #: Largest finite float64: ``lo_ok``/``hi_ok`` that let every finite score pass.
 FINITE = float(np.finfo(np.float64).max)
-
-
-def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
-    # The module's constants are read at call time: tests lower them.
-    return n_blocks(n_rows, PARALLEL_MIN_ROWS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
 @kernel(nogil=True, inline="always")
@@ -267,7 +260,7 @@ def score_bins(labels, lookup, offset, n_classes, scores, thresholds, lo_ok=-FIN
     weighted = weights is not None
     cell_bytes = 16 if weighted else 8
     lanes = LANES if LANES * cells * cell_bytes <= LANE_TABLE_BYTES else 1
-    n_blk = _n_blocks(n, lanes * cells * cell_bytes)
+    n_blk = thread_blocks(n, PARALLEL_MIN_ROWS, lanes * cells * cell_bytes)
     counts = np.zeros((n_blk, lanes * cells), dtype=np.int64)
     sums = np.zeros((n_blk, lanes * cells), dtype=np.float64) if weighted else None
     args = (labels, lookup, np.int64(offset), scores, padded, uniform, np.float64(t0),

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._blocks import block_bounds, kernel, n_blocks
+from ._blocks import block_bounds, kernel, thread_blocks
 from .confusion import _first_found
 
 __all__ = ["calibration_bins", "binary_loss_sums", "multiclass_loss_sums"]
@@ -45,13 +45,6 @@ __all__ = ["calibration_bins", "binary_loss_sums", "multiclass_loss_sums"]
 #: the threaded path on small inputs).
 PARALLEL_MIN_ROWS = 1 << 17
 
-#: Partial tables of all threads together may use at most this many bytes.
-PARALLEL_TABLE_BUDGET = 1 << 28
-
-
-def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
-    # The module's constants are read at call time: tests lower them.
-    return n_blocks(n_rows, PARALLEL_MIN_ROWS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
 # ----------------------------------------------------------------------------
@@ -131,7 +124,7 @@ def calibration_bins(y_true, lookup, offset, n_classes, y_prob, inner_edges, uni
     n_bins = inner_edges.shape[0] + 1
     cells = n_bins * n_classes
     weighted = weights is not None
-    n_blocks = _n_blocks(n, cells * (32 if weighted else 16))
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS, cells * (32 if weighted else 16))
     counts = np.zeros((n_blocks, cells), dtype=np.int64)
     prob_sums = np.zeros((n_blocks, cells), dtype=np.float64)
     weight_sums = np.zeros((n_blocks, cells), dtype=np.float64) if weighted else None
@@ -241,7 +234,7 @@ def binary_loss_sums(y_true, lookup, offset, n_classes, y_prob, col_lo, col_hi, 
     """Per (class, virtual column) log-loss and Brier sums of 1-D probabilities."""
     n = y_true.shape[0]
     table_bytes = n_classes * (8 + 8 * (weights is not None) + 16 * log + 16 * brier)
-    n_blocks = _n_blocks(n, table_bytes)
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS, table_bytes)
     tables = _loss_tables(n_blocks, n_classes, 2, weights is not None, log, brier)
     eps = y_prob.dtype.type(np.finfo(y_prob.dtype).eps)
     one = y_prob.dtype.type(1)
@@ -332,7 +325,7 @@ def multiclass_loss_sums(y_true, lookup, offset, n_classes, y_proba, col_lo, col
     n, n_columns = y_proba.shape
     table_bytes = n_classes * (8 + 8 * (weights is not None)
                                + 8 * n_columns * (int(log) + int(brier)))
-    n_blocks = _n_blocks(n, table_bytes)
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS, table_bytes)
     tables = _loss_tables(n_blocks, n_classes, n_columns, weights is not None, log, brier)
     eps = y_proba.dtype.type(np.finfo(y_proba.dtype).eps)
     one = y_proba.dtype.type(1)

@@ -10,8 +10,8 @@ sums). Those are the *class tables*: ``K x C`` sorted segments holding at most
 ``n`` entries per column, so the whole is never more entries than the score
 matrix (a dense ``(C, U_k)`` table per column would be ``C`` times larger).
 
-How a column's segments are built (``_sort_column``): one pass over the rows
-scatters each score's sort key (``ranking._sort_key``: ascending key =
+How a column's segments are built (``class_sort.sort_column``): one pass over the rows
+scatters each score's sort key (``sort_keys.sort_key``: ascending key =
 descending score, ``-0.0`` as ``+0.0``) into its class's segment; then each
 segment is sorted on its own, small ones by insertion, larger ones by an LSD
 radix sort with 8-bit digits (the digit histograms of a segment come from one
@@ -47,15 +47,8 @@ and 2.4x slower when the positives are rare, the one-vs-rest case); fresh
 per-call buffers of ``n`` entries cost more than the walk itself (page faults),
 so the one-vs-rest path writes no table and allocates only the sort's.
 
-**Per row** (``average="samples"``): ``row_ranking_scores`` gives the ROC AUC
-(optionally McClish's partial AUC) and average precision of each row of a
-multilabel target; ``reciprocal_rank_sums`` the per-class sums of ``1 / rank``
-that a multiclass target's samples-averaged average precision is made of.
-
-``score_checks`` finds NaN/inf scores and, in the same pass, runs
-scikit-learn's "probabilities must sum to 1" check (``np.allclose(1,
-y_score.sum(axis=1))``) bit for bit: numpy's pairwise row sum in the scores'
-dtype and ``np.isclose``'s arithmetic.
+Per-row scores live in ``row_ranking``, the "scores sum to 1" check in
+``score_checks``, the sort of one column into class segments in ``class_sort``.
 
 Kernels never raise on data: callers check for NaN first.
 """
@@ -66,8 +59,11 @@ import numpy as np
 from numba import prange
 
 from . import _blocks, small_inputs
-from ._blocks import block_bounds, kernel, n_blocks
-from .ranking import DIGIT_BITS, RADIX, _key_bits, _key_dtype, _key_params, _sort_key
+from ._blocks import NO_WEIGHTS, kernel, thread_blocks
+from .class_sort import (class_start_of, prepared_matrix, scatter_sort, sort_buffers,
+                         sort_column)
+from .radix_sort import DIGIT_BITS
+from .sort_keys import key_bits, key_dtype, key_params, sort_key
 
 __all__ = [
     "class_score_tables",
@@ -75,222 +71,14 @@ __all__ = [
     "class_score_areas",
     "class_table_areas",
     "merge_class_tables",
-    "score_checks",
-    "row_ranking_scores",
-    "reciprocal_rank_sums",
 ]
 
 #: Below this many score cells (rows x columns) a kernel runs on one thread.
 PARALLEL_MIN_CELLS = 1 << 17
 
-#: Segments shorter than this are sorted by insertion: a radix pass costs a
-#: 256-bucket prefix sum whatever the segment's length.
-INSERTION_MAX = 48
-
-#: Rows of at most this many scores are sorted by insertion in the per-row
-#: kernels, longer ones by ``np.argsort``.
-ROW_INSERTION_MAX = 32
-
-_NO_WEIGHTS = np.zeros(0, dtype=np.float64)
-
 
 def _threads(n_cells: int, n_columns: int) -> int:
-    return max(1, min(n_blocks(n_cells, PARALLEL_MIN_CELLS), n_columns))
-
-
-def _prepared(scores, codes, weights):
-    scores = np.ascontiguousarray(scores)
-    if scores.ndim != 2:
-        raise ValueError("scores must be 2-D (n_samples, n_columns)")
-    kdt = _key_dtype(scores.dtype)
-    codes = np.ascontiguousarray(codes, dtype=np.int32)
-    weights = (_NO_WEIGHTS if weights is None
-               else np.ascontiguousarray(weights, dtype=np.float64))
-    return scores, scores.view(kdt), codes, weights, kdt
-
-
-def _class_start(codes, n_classes):
-    counts = np.bincount(codes, minlength=n_classes)[:n_classes] if codes.size else np.zeros(
-        n_classes, dtype=np.int64)
-    start = np.zeros(n_classes + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    return start
-
-
-# ----------------------------------------------------------------------------
-# sorting one column into its class segments
-# ----------------------------------------------------------------------------
-
-@kernel(nogil=True)
-def _insertion_sort(keys, wkeys, weighted, s, e):
-    """Stable insertion sort of ``keys[s:e]`` (and the weights riding along)."""
-    for i in range(s + 1, e):
-        k = keys[i]
-        w = wkeys[i] if weighted else 0.0
-        j = i - 1
-        while j >= s and keys[j] > k:
-            keys[j + 1] = keys[j]
-            if weighted:
-                wkeys[j + 1] = wkeys[j]
-            j -= 1
-        keys[j + 1] = k
-        if weighted:
-            wkeys[j + 1] = w
-
-
-@kernel(nogil=True)
-def _radix_segment(keys, scratch, wkeys, wscratch, weighted, s, e, n_digits, hist, offs):
-    """LSD radix sort of ``keys[s:e]``; True if the result ended in ``scratch``.
-
-    The histograms of every digit come from one read of the segment; digits
-    that no key of the segment changes are skipped.
-    """
-    m = e - s
-    mask = np.uint64(RADIX - 1)
-    hist[:, :] = 0
-    seg = keys[s:e]
-    for i in range(m):
-        k = np.uint64(seg[i])
-        for d in range(n_digits):
-            hist[d, (k >> np.uint64(d * DIGIT_BITS)) & mask] += 1
-    src, dst, wsrc, wdst = keys, scratch, wkeys, wscratch
-    in_scratch = False
-    for d in range(n_digits):
-        h = hist[d]
-        constant = False
-        for b in range(RADIX):
-            if h[b] == m:
-                constant = True
-                break
-        if constant:
-            continue  # every key has the same digit here
-        pos = s
-        for b in range(RADIX):
-            offs[b] = pos
-            pos += h[b]
-        shift = np.uint64(d * DIGIT_BITS)
-        block = src[s:e]
-        wblock = wsrc[s:e] if weighted else wsrc
-        for i in range(m):
-            k = block[i]
-            b = (np.uint64(k) >> shift) & mask
-            o = offs[b]
-            dst[o] = k
-            if weighted:
-                wdst[o] = wblock[i]
-            offs[b] = o + 1
-        src, dst = dst, src
-        wsrc, wdst = wdst, wsrc
-        in_scratch = not in_scratch
-    return in_scratch
-
-
-@kernel(nogil=True)
-def _run_lengths(src, wsrc, weighted, s, e, as_bits, sign_shift, low_mask, out_keys,
-                 out_counts, out_weights, u):
-    """Write the runs of equal keys of sorted ``src[s:e]`` as entries from ``u`` on.
-
-    Entries hold the float bits of the score (``as_bits``) or its sort key.
-    """
-    prev = src[s]
-    count = np.int64(0)
-    wsum = 0.0
-    for i in range(s, e):
-        k = src[i]
-        if k != prev:
-            out_keys[u] = _key_bits(np.uint64(prev), sign_shift, low_mask) if as_bits else prev
-            out_counts[u] = count
-            if weighted:
-                out_weights[u] = wsum
-            u += 1
-            prev = k
-            count = 0
-            wsum = 0.0
-        count += 1
-        if weighted:
-            wsum += wsrc[i]
-    out_keys[u] = _key_bits(np.uint64(prev), sign_shift, low_mask) if as_bits else prev
-    out_counts[u] = count
-    if weighted:
-        out_weights[u] = wsum
-    return u + 1
-
-
-@kernel(nogil=True)
-def _scatter_sort(bits, col, codes, code_col, positive, weights, class_start, sign_shift,
-                  low_mask, n_digits, buf, in_scratch):
-    """Sort column ``col``'s keys into class segments (``class_start``), each ascending.
-
-    The class of row ``i`` is ``codes[i, code_col]``, or with ``positive >=
-    0`` whether it equals ``positive`` (two segments: the rest, then that
-    class). ``buf`` holds the thread's buffers; segment ``c`` ends up in
-    ``scratch`` (not ``keys``) where ``in_scratch[c]``. Rows of equal score
-    keep their row order (weights then add up in row order).
-    """
-    keys, scratch, wkeys, wscratch, hist, offs = buf
-    n = bits.shape[0]
-    n_classes = class_start.shape[0] - 1
-    weighted = weights.shape[0] != 0
-    for c in range(n_classes):
-        offs[c] = class_start[c]
-    for i in range(n):
-        c = codes[i, code_col]
-        if positive >= 0:
-            c = np.int32(c == positive)
-        o = offs[c]
-        keys[o] = _sort_key(np.uint64(bits[i, col]), sign_shift, low_mask)
-        if weighted:
-            wkeys[o] = weights[i]
-        offs[c] = o + 1
-    for c in range(n_classes):
-        s = class_start[c]
-        e = class_start[c + 1]
-        in_scratch[c] = False
-        if e - s <= INSERTION_MAX:
-            _insertion_sort(keys, wkeys, weighted, s, e)
-        else:
-            in_scratch[c] = _radix_segment(keys, scratch, wkeys, wscratch, weighted, s, e,
-                                           n_digits, hist, offs)
-
-
-@kernel(nogil=True)
-def _sort_column(bits, col, codes, code_col, positive, weights, class_start, sign_shift,
-                 low_mask, n_digits, as_bits, buf, out_keys, out_counts, out_weights, seg):
-    """The class tables of column ``col``: entries from index 0, ``seg`` their offsets.
-
-    Classes as for ``_scatter_sort``. Returns the number of entries.
-    """
-    keys, scratch, wkeys, wscratch, _, _ = buf
-    n_classes = class_start.shape[0] - 1
-    weighted = weights.shape[0] != 0
-    in_scratch = np.empty(n_classes, dtype=np.bool_)
-    _scatter_sort(bits, col, codes, code_col, positive, weights, class_start, sign_shift,
-                  low_mask, n_digits, buf, in_scratch)
-    u = 0
-    for c in range(n_classes):
-        s = class_start[c]
-        e = class_start[c + 1]
-        seg[c] = u
-        if e == s:
-            continue
-        if in_scratch[c]:
-            u = _run_lengths(scratch, wscratch, weighted, s, e, as_bits, sign_shift,
-                             low_mask, out_keys, out_counts, out_weights, u)
-        else:
-            u = _run_lengths(keys, wkeys, weighted, s, e, as_bits, sign_shift, low_mask,
-                             out_keys, out_counts, out_weights, u)
-    seg[n_classes] = u
-    return u
-
-
-@kernel(nogil=True)
-def _buffers(n, like, weighted, n_classes, n_digits):
-    """One thread's sort buffers: keys, scratch (and weights riding along), histograms."""
-    return (np.empty(n, dtype=like.dtype), np.empty(n, dtype=like.dtype),
-            np.empty(n if weighted else 0, dtype=np.float64),
-            np.empty(n if weighted else 0, dtype=np.float64),
-            np.empty((n_digits, RADIX), dtype=np.int64),
-            np.empty(max(n_classes, RADIX), dtype=np.int64))
+    return max(1, min(thread_blocks(n_cells, PARALLEL_MIN_CELLS), n_columns))
 
 
 # ----------------------------------------------------------------------------
@@ -315,7 +103,7 @@ def _merge_binary(keys, counts, weights, seg, sign_shift, low_mask, out_bits, ou
         take_i = i < ie and (j == je or keys[i] <= keys[j])
         take_j = j < je and (i == ie or keys[j] <= keys[i])
         k = keys[i] if take_i else keys[j]
-        out_bits[u] = _key_bits(np.uint64(k), sign_shift, low_mask)
+        out_bits[u] = key_bits(np.uint64(k), sign_shift, low_mask)
         out_counts[0, u] = counts[i] if take_i else 0
         out_counts[1, u] = counts[j] if take_j else 0
         if weighted:
@@ -333,9 +121,9 @@ def _tables_thread(bits, codes, weights, class_start, sign_shift, low_mask, n_di
     """Class tables of columns ``t, t + n_threads, ...`` (classes ``codes[:, 0]``)."""
     n = bits.shape[0]
     n_classes = class_start.shape[1] - 1
-    buf = _buffers(n, bits[:1, 0], weights.shape[0] != 0, n_classes, n_digits)
+    buf = sort_buffers(n, bits[:1, 0], weights.shape[0] != 0, n_classes, n_digits)
     for col in range(t, bits.shape[1], n_threads):
-        _sort_column(bits, col, codes, 0, np.int64(-1), weights, class_start[col],
+        sort_column(bits, col, codes, 0, np.int64(-1), weights, class_start[col],
                      sign_shift, low_mask, n_digits, True, buf, out_bits[col],
                      out_counts[col], out_weights[col], seg[col])
 
@@ -355,12 +143,12 @@ def _binary_thread(bits, labels, weights, class_start, sign_shift, low_mask, n_d
     by ``labels[:, k]``, sorted, and the two segments merged into one table."""
     n = bits.shape[0]
     weighted = weights.shape[0] != 0
-    buf = _buffers(n, bits[:1, 0], weighted, 2, n_digits)
+    buf = sort_buffers(n, bits[:1, 0], weighted, 2, n_digits)
     t_keys = np.empty(n, dtype=bits.dtype)
     t_counts = np.empty(n, dtype=np.int64)
     t_weights = np.empty(n if weighted else 0, dtype=np.float64)
     for col in range(t, bits.shape[1], n_threads):
-        _sort_column(bits, col, labels, col, np.int64(-1), weights, class_start[col],
+        sort_column(bits, col, labels, col, np.int64(-1), weights, class_start[col],
                      sign_shift, low_mask, n_digits, False, buf, t_keys, t_counts,
                      t_weights, seg[col])
         seg[col, 0] = _merge_binary(t_keys, t_counts, t_weights, seg[col], sign_shift,
@@ -406,11 +194,11 @@ def class_score_tables(scores, codes, n_classes, weights=None):
     (``-0.0`` stored as ``0.0``); ``weight_sums`` is None without weights. See
     ``kernels.reference_ranking.class_score_tables``.
     """
-    scores, bits, codes, weights, kdt = _prepared(scores, codes, weights)
+    scores, bits, codes, weights, kdt = prepared_matrix(scores, codes, weights)
     n, n_columns = scores.shape
     weighted = weights.shape[0] != 0
-    sign_shift, low_mask = _key_params(scores.dtype)
-    class_start = np.repeat(_class_start(codes, n_classes)[None, :], n_columns, axis=0)
+    sign_shift, low_mask = key_params(scores.dtype)
+    class_start = np.repeat(class_start_of(codes, n_classes)[None, :], n_columns, axis=0)
     # Each column's entries go to a row of padded outputs first (at most n
     # entries; pages past the entries written are never touched), then to the
     # flat arrays: their offsets are only known once every column is sorted.
@@ -452,11 +240,11 @@ def binary_score_tables(scores, labels, weights=None):
     the positives in row 1 (``weight_sums`` likewise, or None). Each column
     is sorted into its two label segments, which are then merged.
     """
-    scores, bits, _, weights, kdt = _prepared(scores, np.zeros(0, np.int32), weights)
+    scores, bits, _, weights, kdt = prepared_matrix(scores, np.zeros(0, np.int32), weights)
     labels = np.ascontiguousarray(labels, dtype=np.int32)
     n, n_columns = scores.shape
     weighted = weights.shape[0] != 0
-    sign_shift, low_mask = _key_params(scores.dtype)
+    sign_shift, low_mask = key_params(scores.dtype)
     n_pos = labels.sum(axis=0, dtype=np.int64) if n else np.zeros(n_columns, np.int64)
     class_start = np.stack([np.zeros(n_columns, np.int64), n - n_pos,
                             np.full(n_columns, n, np.int64)], axis=1)
@@ -623,7 +411,7 @@ def _areas_thread(bits, codes, weights, class_start, diag, binary, sign_shift, l
     n_columns = bits.shape[1]
     n_classes = class_start.shape[1] - 1
     weighted = weights.shape[0] != 0
-    buf = _buffers(n, bits[:1, 0], weighted, n_classes, n_digits)
+    buf = sort_buffers(n, bits[:1, 0], weighted, n_classes, n_digits)
     in_scratch = np.empty(n_classes, dtype=np.bool_)
     # pairwise: the column's tables, and per positive entry the negatives above
     longest = 0
@@ -644,7 +432,7 @@ def _areas_thread(bits, codes, weights, class_start, diag, binary, sign_shift, l
         if binary:
             if d < 0:
                 continue  # no row of this column's class
-            _scatter_sort(bits, col, codes, 0, d, weights, class_start[col], sign_shift,
+            scatter_sort(bits, col, codes, 0, d, weights, class_start[col], sign_shift,
                           low_mask, n_digits, buf, in_scratch)
             nk, nw = (scratch, wscratch) if in_scratch[0] else (keys, wkeys)
             pk, pw = (scratch, wscratch) if in_scratch[1] else (keys, wkeys)
@@ -655,7 +443,7 @@ def _areas_thread(bits, codes, weights, class_start, diag, binary, sign_shift, l
             twice_f[col, 0] = tf
             ap[col] = a
         else:
-            _sort_column(bits, col, codes, 0, np.int64(-1), weights, class_start[col],
+            sort_column(bits, col, codes, 0, np.int64(-1), weights, class_start[col],
                          sign_shift, low_mask, n_digits, False, buf, t_keys, t_counts,
                          t_weights, seg)
             ap[col] = _column_areas(t_keys, t_counts, t_weights, seg, d, twice_i[col],
@@ -683,14 +471,14 @@ def class_score_areas(scores, codes, n_classes, diag, weights=None, pairwise=Tru
     against the rest when not ``pairwise``, int64 without weights and float64
     with; ``ap_sum`` (K,) float64.
     """
-    scores, bits, codes, weights, kdt = _prepared(scores, codes, weights)
+    scores, bits, codes, weights, kdt = prepared_matrix(scores, codes, weights)
     n, n_columns = scores.shape
     weighted = weights.shape[0] != 0
-    sign_shift, low_mask = _key_params(scores.dtype)
+    sign_shift, low_mask = key_params(scores.dtype)
     diag = np.ascontiguousarray(diag, dtype=np.int64)
     if not pairwise and _blocks.is_small(n * n_columns):
         return small_inputs.rest_areas(scores, codes, diag, weights if weighted else None)
-    start = _class_start(codes, n_classes)
+    start = class_start_of(codes, n_classes)
     if pairwise:
         class_start = np.repeat(start[None, :], n_columns, axis=0)
         width = n_classes
@@ -736,7 +524,7 @@ def _table_areas_thread(bits, counts, weights, offsets, n_classes, diag, sign_sh
             seg[c] = offsets[col * n_classes + c] - base
         part = bits[base:end]
         for i in range(end - base):
-            keys[i] = _sort_key(np.uint64(part[i]), sign_shift, low_mask)
+            keys[i] = sort_key(np.uint64(part[i]), sign_shift, low_mask)
         w = weights[base:end] if weighted else weights
         ap[col] = _column_areas(keys, counts[base:end], w, seg, diag[col], twice_i[col],
                                 twice_f[col], acc, ge_i, ge_f)
@@ -762,8 +550,8 @@ def class_table_areas(thresholds, counts, weight_sums, offsets, n_classes, diag)
     with ``weight_sums``, weights (float64).
     """
     thresholds = np.ascontiguousarray(thresholds)
-    kdt = _key_dtype(thresholds.dtype)
-    sign_shift, low_mask = _key_params(thresholds.dtype)
+    kdt = key_dtype(thresholds.dtype)
+    sign_shift, low_mask = key_params(thresholds.dtype)
     diag = np.ascontiguousarray(diag, dtype=np.int64)
     n_columns = diag.shape[0]
     weighted = weight_sums is not None
@@ -772,7 +560,7 @@ def class_table_areas(thresholds, counts, weight_sums, offsets, n_classes, diag)
     ap = np.zeros(n_columns, dtype=np.float64)
     if n_columns and n_classes:
         args = (thresholds.view(kdt), np.ascontiguousarray(counts, dtype=np.int64),
-                _NO_WEIGHTS if not weighted else np.ascontiguousarray(weight_sums, np.float64),
+                NO_WEIGHTS if not weighted else np.ascontiguousarray(weight_sums, np.float64),
                 np.ascontiguousarray(offsets, dtype=np.int64), np.int64(n_classes), diag,
                 sign_shift, low_mask, twice_i, twice_f, ap)
         _run(_table_areas_thread, _table_areas_parallel, args,
@@ -816,9 +604,9 @@ def _merge_segments(bits_a, counts_a, weights_a, off_a, map_a, bits_b, counts_b,
                 ka = np.uint64(0)
                 kb = np.uint64(0)
                 if i < ie:
-                    ka = _sort_key(np.uint64(bits_a[i]), sign_shift, low_mask)
+                    ka = sort_key(np.uint64(bits_a[i]), sign_shift, low_mask)
                 if j < je:
-                    kb = _sort_key(np.uint64(bits_b[j]), sign_shift, low_mask)
+                    kb = sort_key(np.uint64(bits_b[j]), sign_shift, low_mask)
                 take_a = i < ie and (j == je or ka <= kb)
                 take_b = j < je and (i == ie or kb <= ka)
                 count = np.int64(0)
@@ -856,8 +644,8 @@ def merge_class_tables(table_a, map_a, table_b, map_b, n_classes):
     dtype = np.result_type(ta.dtype, tb.dtype)
     ta = np.ascontiguousarray(ta, dtype=dtype)
     tb = np.ascontiguousarray(tb, dtype=dtype)
-    kdt = _key_dtype(dtype)
-    sign_shift, low_mask = _key_params(dtype)
+    kdt = key_dtype(dtype)
+    sign_shift, low_mask = key_params(dtype)
     map_a = np.ascontiguousarray(map_a, dtype=np.int64)
     map_b = np.ascontiguousarray(map_b, dtype=np.int64)
     n_columns = (oa.shape[0] - 1) // max(map_a.shape[0], 1) if map_a.shape[0] else (
@@ -869,355 +657,13 @@ def merge_class_tables(table_a, map_a, table_b, map_b, n_classes):
     weights = np.empty(size if weighted else 0, dtype=np.float64)
     offsets = np.zeros(n_columns * n_classes + 1, dtype=np.int64)
     used = _merge_segments(ta.view(kdt), np.ascontiguousarray(ca, dtype=np.int64),
-                           _NO_WEIGHTS if wa is None else np.ascontiguousarray(wa, np.float64),
+                           NO_WEIGHTS if wa is None else np.ascontiguousarray(wa, np.float64),
                            np.ascontiguousarray(oa, dtype=np.int64), map_a, tb.view(kdt),
                            np.ascontiguousarray(cb, dtype=np.int64),
-                           _NO_WEIGHTS if wb is None else np.ascontiguousarray(wb, np.float64),
+                           NO_WEIGHTS if wb is None else np.ascontiguousarray(wb, np.float64),
                            np.ascontiguousarray(ob, dtype=np.int64), map_b,
                            np.int64(n_columns), np.int64(n_classes), sign_shift, low_mask,
                            bits, counts, weights, offsets)
     bits, counts = bits[:used].copy(), counts[:used].copy()
     weights = weights[:used].copy() if weighted else None
     return bits.view(dtype), counts, weights, offsets
-
-
-# ----------------------------------------------------------------------------
-# "scores must sum to 1"
-# ----------------------------------------------------------------------------
-
-@kernel(nogil=True, inline="always")
-def _pairwise_sum(row, lo, n, zero):
-    """numpy's ``pairwise_sum`` of ``row[lo:lo + n]`` in the row's dtype (n <= 128).
-
-    Checked bit for bit against ``ndarray.sum(axis=1)`` of C-contiguous float32
-    and float64 matrices (numpy 2.4): the reduction starts from 0 and sums each
-    row pairwise, whatever the number of rows.
-    """
-    if n < 8:
-        res = zero
-        for i in range(lo, lo + n):
-            res += row[i]
-        return res
-    r0 = row[lo]
-    r1 = row[lo + 1]
-    r2 = row[lo + 2]
-    r3 = row[lo + 3]
-    r4 = row[lo + 4]
-    r5 = row[lo + 5]
-    r6 = row[lo + 6]
-    r7 = row[lo + 7]
-    i = 8
-    while i < n - n % 8:
-        r0 += row[lo + i]
-        r1 += row[lo + i + 1]
-        r2 += row[lo + i + 2]
-        r3 += row[lo + i + 3]
-        r4 += row[lo + i + 4]
-        r5 += row[lo + i + 5]
-        r6 += row[lo + i + 6]
-        r7 += row[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += row[lo + i]
-        i += 1
-    return res
-
-
-@kernel(nogil=True)
-def _row_sum(row, zero, stack):
-    """numpy's ``np.add.reduce`` of a contiguous row: blocks of at most 128
-    summed pairwise, longer runs split in halves rounded down to multiples of 8
-    and the halves' sums added. The recursion runs on an explicit stack
-    (``stack``: (3, depth) int64 scratch): Numba's cache does not hold
-    recursive functions.
-    """
-    n = row.shape[0]
-    if n <= 128:
-        return _pairwise_sum(row, 0, n, zero)
-    vals = np.empty(stack.shape[1], dtype=row.dtype)
-    sp = 0
-    vp = 0
-    stack[0, 0] = 0
-    stack[1, 0] = n
-    stack[2, 0] = 0
-    sp = 1
-    while sp > 0:
-        sp -= 1
-        lo = stack[0, sp]
-        m = stack[1, sp]
-        phase = stack[2, sp]
-        if m <= 128:
-            vals[vp] = _pairwise_sum(row, lo, m, zero)
-            vp += 1
-        elif phase == 1:
-            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
-            vp -= 1
-        else:
-            n2 = m // 2
-            n2 -= n2 % 8
-            stack[0, sp] = lo
-            stack[1, sp] = m
-            stack[2, sp] = 1
-            stack[0, sp + 1] = lo + n2
-            stack[1, sp + 1] = m - n2
-            stack[2, sp + 1] = 0
-            stack[0, sp + 2] = lo
-            stack[1, sp + 2] = n2
-            stack[2, sp + 2] = 0
-            sp += 3
-    return vals[0]
-
-
-@kernel(nogil=True)
-def _checks_block(scores, consts, lo, hi, out):
-    """Rows ``lo:hi``: NaN/inf cells (count, first flat index) and rows whose sum is
-    not close to 1 (count, first row), into ``out``."""
-    one = consts[0]
-    rtol = consts[1]
-    atol = consts[2]
-    zero = consts[3]
-    m = scores.shape[1]
-    n_bad = np.int64(0)
-    first_bad = np.int64(-1)
-    count = np.int64(0)
-    first = np.int64(-1)
-    stack = np.empty((3, 256), dtype=np.int64)
-    for i in range(lo, hi):
-        row = scores[i]
-        finite = np.int64(0)
-        for j in range(m):
-            v = row[j]
-            finite += np.int64(v - v == 0.0)  # vectorizes; NaN and +-inf fail
-        if finite != m:
-            if first_bad < 0:
-                for j in range(m):
-                    if not (row[j] - row[j] == 0.0):
-                        first_bad = i * m + j
-                        break
-            n_bad += m - finite
-        y = _row_sum(row, zero, stack)
-        close = (abs(one - y) <= atol + rtol * abs(y)) and (y - y == 0) or y == one
-        if not close:
-            if first < 0:
-                first = i
-            count += 1
-    out[0] = n_bad
-    out[1] = first_bad
-    out[2] = count
-    out[3] = first
-
-
-@kernel(parallel=True)
-def _checks_parallel(scores, consts, out):
-    n = scores.shape[0]
-    n_blocks = out.shape[0]
-    for bb in prange(n_blocks):
-        b = np.int64(bb)
-        lo, hi = block_bounds(n, n_blocks, b)
-        _checks_block(scores, consts, lo, hi, out[b])
-
-
-def score_checks(scores):
-    """NaN/inf cells and rows failing ``np.allclose(1, scores.sum(axis=1))``, in one pass.
-
-    Returns ``(n_nonfinite, first_nonfinite, n_unnormalized, first_unnormalized)``:
-    the first non-finite cell as a flat (row-major) index and the first
-    unnormalized row, -1 where there is none. The row sums are numpy's
-    (pairwise, in the scores' dtype) and so is the tolerance arithmetic
-    (``|1 - s| <= 1e-8 + 1e-5 |s|`` in that dtype; a non-finite sum fails).
-    """
-    scores = np.ascontiguousarray(scores)
-    n = scores.shape[0]
-    if n == 0 or scores.shape[1] == 0:
-        return 0, -1, 0, -1
-    if _blocks.is_small(scores.size):
-        return small_inputs.score_checks(scores)
-    consts = np.array([1.0, 1e-5, 1e-8, 0.0], dtype=scores.dtype)
-    nb = n_blocks(n * scores.shape[1], PARALLEL_MIN_CELLS)
-    out = np.zeros((nb, 4), dtype=np.int64)
-    if nb == 1:
-        _checks_block(scores, consts, 0, n, out[0])
-    else:
-        _checks_parallel(scores, consts, out)
-    firsts = [out[out[:, c] >= 0, c] for c in (1, 3)]
-    return (int(out[:, 0].sum()), int(firsts[0].min()) if firsts[0].size else -1,
-            int(out[:, 2].sum()), int(firsts[1].min()) if firsts[1].size else -1)
-
-
-# ----------------------------------------------------------------------------
-# per-row scores (average="samples")
-# ----------------------------------------------------------------------------
-
-@kernel(nogil=True)
-def _row_order(row, order):
-    """Indices of ``row`` by descending score into ``order`` (ties in any order)."""
-    m = row.shape[0]
-    if m <= ROW_INSERTION_MAX:
-        for i in range(m):
-            order[i] = i
-        for i in range(1, m):
-            o = order[i]
-            v = row[o]
-            j = i - 1
-            while j >= 0 and row[order[j]] < v:
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = o
-    else:
-        neg = np.empty(m, dtype=np.float64)
-        for i in range(m):
-            neg[i] = -np.float64(row[i])
-        idx = np.argsort(neg)
-        for i in range(m):
-            order[i] = idx[i]
-
-
-@kernel(nogil=True)
-def _row_scores(truth, row, order, max_fpr, xs, ys):
-    """(ROC AUC, average precision) of one row; NaN AUC when it holds one class."""
-    m = row.shape[0]
-    n_pos = 0
-    for j in range(m):
-        n_pos += truth[j] != 0
-    n_neg = m - n_pos
-    _row_order(row, order)
-    tps = 0
-    fps = 0
-    twice = 0
-    ap = 0.0
-    n_points = 1
-    xs[0] = 0.0
-    ys[0] = 0.0
-    i = 0
-    while i < m:
-        v = row[order[i]]
-        p = 0
-        q = 0
-        while i < m and row[order[i]] == v:
-            if truth[order[i]] != 0:
-                p += 1
-            else:
-                q += 1
-            i += 1
-        twice += q * (2 * tps + p)
-        tps += p
-        fps += q
-        if p != 0:
-            ap += p * (tps / (tps + fps))
-        if n_pos > 0 and n_neg > 0:
-            xs[n_points] = fps / n_neg
-            ys[n_points] = tps / n_pos
-            n_points += 1
-    ap_value = max(0.0, ap / n_pos) if n_pos > 0 else 0.0
-    if n_pos == 0 or n_neg == 0:
-        return np.nan, ap_value
-    if not (max_fpr > 0.0 and max_fpr < 1.0):
-        return twice / (2.0 * n_pos * n_neg), ap_value
-    # McClish's standardized partial AUC, as scikit-learn: the ROC points up to
-    # max_fpr, one more interpolated at max_fpr, the trapezoid over them.
-    stop = 0
-    while stop < n_points and xs[stop] <= max_fpr:
-        stop += 1
-    x0 = xs[stop - 1]
-    y0 = ys[stop - 1]
-    slope = (ys[stop] - y0) / (xs[stop] - x0)
-    y_at = slope * (max_fpr - x0) + y0
-    area = 0.0
-    for j in range(stop - 1):
-        area += (xs[j + 1] - xs[j]) * (ys[j + 1] + ys[j]) / 2.0
-    area += (max_fpr - x0) * (y_at + y0) / 2.0
-    min_area = 0.5 * max_fpr ** 2
-    return 0.5 * (1 + (area - min_area) / (max_fpr - min_area)), ap_value
-
-
-@kernel(nogil=True)
-def _row_scores_block(truth, scores, max_fpr, auc, ap, lo, hi):
-    m = scores.shape[1]
-    order = np.empty(m, dtype=np.int64)
-    xs = np.empty(m + 1, dtype=np.float64)
-    ys = np.empty(m + 1, dtype=np.float64)
-    for i in range(lo, hi):
-        auc[i], ap[i] = _row_scores(truth[i], scores[i], order, max_fpr, xs, ys)
-
-
-@kernel(parallel=True)
-def _row_scores_parallel(truth, scores, max_fpr, auc, ap, n_blocks):
-    n = scores.shape[0]
-    for bb in prange(n_blocks):
-        b = np.int64(bb)
-        lo, hi = block_bounds(n, n_blocks, b)
-        _row_scores_block(truth, scores, max_fpr, auc, ap, lo, hi)
-
-
-def row_ranking_scores(truth, scores, max_fpr=None):
-    """ROC AUC and average precision of each row of a multilabel target.
-
-    ``truth`` (n, L) 0/1 indicators, ``scores`` (n, L) float32/float64 without
-    NaN. Returns ``(auc, ap)`` float64 arrays of shape (n,): the AUC is NaN
-    for a row holding one class and McClish's standardized partial AUC when
-    ``0 < max_fpr < 1``; the AP is 0 for a row without positives.
-    """
-    truth = np.ascontiguousarray(truth, dtype=np.int32)
-    scores = np.ascontiguousarray(scores)
-    n = scores.shape[0]
-    auc = np.empty(n, dtype=np.float64)
-    ap = np.empty(n, dtype=np.float64)
-    mf = np.float64(-1.0 if max_fpr is None else max_fpr)
-    nb = n_blocks(n * scores.shape[1], PARALLEL_MIN_CELLS)
-    if nb == 1:
-        _row_scores_block(truth, scores, mf, auc, ap, 0, n)
-    else:
-        _row_scores_parallel(truth, scores, mf, auc, ap, nb)
-    return auc, ap
-
-
-@kernel(nogil=True)
-def _rank_block(scores, codes, weights, sums, lo, hi):
-    m = scores.shape[1]
-    weighted = weights.shape[0] != 0
-    order = np.empty(m, dtype=np.int64)
-    for i in range(lo, hi):
-        row = scores[i]
-        _row_order(row, order)
-        w = weights[i] if weighted else 1.0
-        c = codes[i]
-        j = 0
-        while j < m:  # a group of equal scores: each is at rank (its group's end)
-            v = row[order[j]]
-            e = j
-            while e < m and row[order[e]] == v:
-                e += 1
-            share = w / e
-            for g in range(j, e):
-                sums[c, order[g]] += share
-            j = e
-
-
-@kernel(parallel=True)
-def _rank_parallel(scores, codes, weights, sums):
-    n = scores.shape[0]
-    n_blocks = sums.shape[0]
-    for bb in prange(n_blocks):
-        b = np.int64(bb)
-        lo, hi = block_bounds(n, n_blocks, b)
-        _rank_block(scores, codes, weights, sums[b], lo, hi)
-
-
-def reciprocal_rank_sums(scores, codes, n_classes, weights=None):
-    """Per class and column, the sum over that class's rows of ``w / rank``.
-
-    ``rank`` of column ``j`` in row ``i`` is the number of columns scoring at
-    least ``scores[i, j]`` (ties count against), so that ``1 / rank`` at the
-    true class's column is the row's average precision with one positive.
-    Returns (n_classes, K) float64.
-    """
-    scores, _, codes, weights, _ = _prepared(scores, codes, weights)
-    n, m = scores.shape
-    nb = n_blocks(n * m, PARALLEL_MIN_CELLS)
-    sums = np.zeros((nb, n_classes, m), dtype=np.float64)
-    if nb == 1:
-        _rank_block(scores, codes, weights, sums[0], 0, n)
-    else:
-        _rank_parallel(scores, codes, weights, sums)
-    return sums.sum(axis=0)

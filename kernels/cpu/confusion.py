@@ -28,7 +28,7 @@ import numpy as np
 from numba import prange
 
 from . import _blocks, small_inputs
-from ._blocks import block_bounds, kernel, n_blocks
+from ._blocks import block_bounds, kernel, thread_blocks
 
 __all__ = [
     "scan_labels",
@@ -43,8 +43,6 @@ __all__ = [
 #: and reducing partial tables costs more than it saves.
 PARALLEL_MIN_ROWS = 1 << 17
 
-#: Partial tables of all threads together may use at most this many bytes.
-PARALLEL_TABLE_BUDGET = 1 << 28
 
 #: Interleaved sub-tables per thread for small tables (power of two).
 LANES = 4
@@ -56,11 +54,6 @@ _UINT64_MASK = (1 << 64) - 1
 
 #: Float labels must lie in [-2**63, 2**63) to be read as int64 class values.
 _TWO_63 = 2.0 ** 63
-
-
-def _n_blocks(n_rows: int, table_bytes: int = 0) -> int:
-    # The module's constants are read at call time: tests lower them.
-    return n_blocks(n_rows, PARALLEL_MIN_ROWS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
 # ----------------------------------------------------------------------------
@@ -161,7 +154,7 @@ def scan_labels(values):
         if found is not None:
             return found[0], found[1], -1, -1
     is_float = values.dtype.kind == "f"
-    n_blocks = _n_blocks(n)
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS)
     if n_blocks == 1:
         if is_float:
             lo, hi, a, b = _scan_float_block(values, 0, n)
@@ -200,7 +193,7 @@ def label_presence(values, offset, size):
     """Boolean mask of the values ``offset .. offset + size - 1`` that occur."""
     if _blocks.is_small(values.shape[0]):
         return small_inputs.label_presence(values, offset, size)
-    n_blocks = _n_blocks(values.shape[0], size)
+    n_blocks = thread_blocks(values.shape[0], PARALLEL_MIN_ROWS, size)
     present = np.zeros((n_blocks, size), dtype=np.bool_)
     if n_blocks == 1:
         _presence_block(values, np.int64(offset), present[0], 0, values.shape[0])
@@ -220,8 +213,8 @@ def _count_block(y_true, y_pred, weights, groups, true_lookup, pred_lookup, grou
     """Count rows ``lo:hi`` into ``counts[block]`` (and ``sums[block]``).
 
     ``counts[block]`` is a flat table of ``n_lanes * cells`` entries (``n_lanes``
-    a power of two): row ``i`` goes to lane ``i % n_lanes`` so that consecutive rows hitting the same cell do
-    not wait on each other's store. ``weights``, ``groups`` and ``threshold``
+    a power of two): row ``i`` goes to lane ``i % n_lanes`` so that consecutive
+    rows hitting the same cell do not wait on each other's store. ``weights``, ``groups`` and ``threshold``
     may be ``None``; Numba compiles one specialization per combination and
     prunes the dead branches, so the plain case pays nothing for the options.
     Indices are cast to uint64: Numba then skips its negative-index
@@ -291,7 +284,7 @@ def confusion_counts(y_true, y_pred, true_lookup, pred_lookup, true_offset, pred
     n = y_true.shape[0]
     cells = n_groups * n_classes * n_classes
     lanes = LANES if cells <= 1024 else 1
-    n_blocks = _n_blocks(n, lanes * cells * 16)
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS, lanes * cells * 16)
     counts = np.zeros((n_blocks, lanes * cells), dtype=np.int64)
     sums = None if weights is None else np.zeros((n_blocks, lanes * cells), dtype=weight_dtype)
     if group_lookup is None:
@@ -379,7 +372,7 @@ def binary_confusion_sums(y_true, y_pred, threshold=None):
     """
     n = y_true.shape[0]
     thr = None if threshold is None else float(threshold)
-    n_blocks = _n_blocks(n)
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS)
     if n_blocks == 1:
         if thr is None:
             r = _binary_block(y_true, y_pred, 0, n)
@@ -451,7 +444,7 @@ def multilabel_confusion_counts(y_true, y_pred, weights=None, weight_dtype=np.fl
     See ``kernels.reference.multilabel_confusion_counts``.
     """
     n, n_labels = y_true.shape
-    n_blocks = _n_blocks(n, n_labels * 4 * 16)
+    n_blocks = thread_blocks(n, PARALLEL_MIN_ROWS, n_labels * 4 * 16)
     counts = np.zeros((n_blocks, n_labels, 2, 2), dtype=np.int64)
     sums = None if weights is None else np.zeros((n_blocks, n_labels, 2, 2),
                                                  dtype=weight_dtype)
@@ -497,7 +490,7 @@ def label_codes(values, lookup, offset):
         return small_inputs.label_codes(values, lookup, offset)
     out = np.empty(values.shape[0], dtype=np.uint8)
     lookup = lookup.astype(np.uint8)
-    n_blocks = _n_blocks(values.shape[0])
+    n_blocks = thread_blocks(values.shape[0], PARALLEL_MIN_ROWS)
     if n_blocks == 1:
         _codes_block(values, lookup, np.int64(offset), out, 0, values.shape[0])
     else:

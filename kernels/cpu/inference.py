@@ -37,8 +37,9 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from . import ranking
-from ._blocks import block_bounds, kernel, n_blocks
+from .radix_sort import radix_sorted
+from .sort_keys import prepared
+from ._blocks import block_bounds, kernel, thread_blocks
 
 __all__ = ["paired_correct_counts", "score_placements", "placement_moments"]
 
@@ -88,7 +89,7 @@ def paired_correct_counts(y_true, pred_a, pred_b, true_lookup, a_lookup, b_looku
     wrong, B right; ``[1, 1]``: both wrong.
     """
     n = y_true.shape[0]
-    blocks = n_blocks(n, PARALLEL_MIN_ROWS)
+    blocks = thread_blocks(n, PARALLEL_MIN_ROWS)
     out = np.zeros((blocks, 3), dtype=np.int64)
     args = (y_true, pred_a, pred_b, true_lookup, a_lookup, b_lookup, np.int64(true_offset),
             np.int64(a_offset), np.int64(b_offset), out)
@@ -161,10 +162,10 @@ def score_placements(scores, labels):
     if n == 0:
         return out, 0, 0, 0
     rows = np.arange(n, dtype=np.float64)  # the payload the sort carries
-    scores, bits, labels, rows, sign_shift, low_mask, kdt = ranking._prepared(
+    scores, bits, labels, rows, sign_shift, low_mask, kdt = prepared(
         scores, labels, rows)
-    keys, sorted_rows, _, _, n_neg, _ = ranking._radix_sorted(bits, labels, rows, sign_shift,
-                                                             low_mask, kdt)
+    keys, sorted_rows, _, _, n_neg, _ = radix_sorted(bits, labels, rows, sign_shift,
+                                                     low_mask, kdt)
     twice_area = int(_placements_merge(keys, sorted_rows, np.int64(n_neg), out))
     return out, twice_area, n - n_neg, n_neg
 
@@ -211,7 +212,7 @@ def placement_moments(xa, xb, labels, twice_a, twice_b, n_pos, n_neg):
     n = xa.shape[0]
     means = np.array([[twice_a / n_neg, twice_b / n_neg, (twice_a - twice_b) / n_neg],
                       [twice_a / n_pos, twice_b / n_pos, (twice_a - twice_b) / n_pos]])
-    blocks = n_blocks(n, PARALLEL_MIN_ROWS)
+    blocks = thread_blocks(n, PARALLEL_MIN_ROWS)
     out = np.zeros((blocks, 2, 4))
     if blocks == 1:
         _moments_block(xa, xb, labels, means, out, np.int64(0), np.int64(0), np.int64(n))

@@ -150,7 +150,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._blocks import block_bounds, kernel, n_blocks
+from ._blocks import block_bounds, kernel, thread_blocks
 
 __all__ = [
     "STREAM_TABLE", "STREAM_TABLE_GENERAL", "STREAM_TABLE_CLASS", "STREAM_ROWS",
@@ -784,7 +784,7 @@ def _row_draws(seed, first_row, n, r, c3, coin):
         raise ValueError(f"rows [{first_row}, {first_row + n}) out of range")
     out = np.empty(n, dtype=np.uint8)
     args = (k0, k1, np.int64(first_row), np.uint64(r >> 2), np.int64(r & 3), c3, coin, out)
-    blocks = n_blocks(n, PARALLEL_MIN_ROWS)
+    blocks = thread_blocks(n, PARALLEL_MIN_ROWS)
     if blocks == 1:
         _row_draws_block(*args, np.int64(0), np.int64(n))
     else:

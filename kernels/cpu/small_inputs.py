@@ -21,7 +21,7 @@ function against its kernel's Numba path on random and adversarial inputs
 (ties, signed zeros, infinities, zero weights).
 
 Float keys: a float's bits map to unsigned sort keys whose ascending order is
-the scores' descending order, ``-0.0`` as ``+0.0`` (``ranking._sort_key``).
+the scores' descending order, ``-0.0`` as ``+0.0`` (``sort_keys.sort_key``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def sort_keys(scores: np.ndarray) -> np.ndarray:
     """Unsigned keys of float scores: ascending key order = descending score order.
 
     ``-0.0`` becomes ``+0.0``; negative floats keep their bits, positive ones
-    flip every bit below the sign (``ranking._sort_key``, vectorized).
+    flip every bit below the sign (``sort_keys.sort_key``, vectorized).
 
     Examples
     --------
@@ -194,7 +194,7 @@ def roc_arrays(pos: np.ndarray, neg: np.ndarray, thresholds: np.ndarray):
 
 
 def score_checks(scores: np.ndarray) -> tuple[int, int, int, int]:
-    """``class_tables.score_checks`` in numpy: NaN/inf cells and unnormalized rows.
+    """``score_checks.score_checks`` in numpy: NaN/inf cells and unnormalized rows.
 
     Returns ``(n_nonfinite, first_nonfinite, n_unnormalized, first_unnormalized)``
     (flat index of the first bad cell, first bad row; -1 where none). A row is

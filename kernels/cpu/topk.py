@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._blocks import block_bounds, kernel, n_blocks
+from ._blocks import block_bounds, kernel, thread_blocks
 from .confusion import _first_found
 
 __all__ = ["rank_counts", "binary_counts"]
@@ -40,13 +40,6 @@ __all__ = ["rank_counts", "binary_counts"]
 #: (tests lower it to reach the threaded path on small inputs).
 PARALLEL_MIN_CELLS = 1 << 18
 
-#: Partial tables of all threads together may use at most this many bytes.
-PARALLEL_TABLE_BUDGET = 1 << 28
-
-
-def _n_blocks(n_cells: int, table_bytes: int = 0) -> int:
-    # The module's constants are read at call time: tests lower them.
-    return n_blocks(n_cells, PARALLEL_MIN_CELLS, table_bytes, PARALLEL_TABLE_BUDGET)
 
 
 # ----------------------------------------------------------------------------
@@ -101,7 +94,7 @@ def rank_counts(y_true, lookup, offset, y_score, weights=None):
     """Histogram of the rank of each row's true column; see the reference twin."""
     n, n_columns = y_score.shape
     weighted = weights is not None
-    blocks = _n_blocks(n * n_columns, n_columns * (16 if weighted else 8))
+    blocks = thread_blocks(n * n_columns, PARALLEL_MIN_CELLS, n_columns * (16 if weighted else 8))
     counts = np.zeros((blocks, n_columns), dtype=np.int64)
     wsums = np.zeros((blocks, n_columns), dtype=np.float64) if weighted else None
     args = (y_true, np.ascontiguousarray(lookup, dtype=np.int64), np.int64(offset), y_score,
@@ -165,7 +158,7 @@ def binary_counts(y_true, lookup, offset, n_classes, y_score, weights=None):
     """Per-class counts of 1-D scores against 0.5 and 0; see the reference twin."""
     n = y_score.shape[0]
     weighted = weights is not None
-    blocks = _n_blocks(n, n_classes * (64 if weighted else 32))
+    blocks = thread_blocks(n, PARALLEL_MIN_CELLS, n_classes * (64 if weighted else 32))
     counts = np.zeros((blocks, n_classes, 4), dtype=np.int64)
     wsums = np.zeros((blocks, n_classes, 4), dtype=np.float64) if weighted else None
     args = (y_true, np.ascontiguousarray(lookup, dtype=np.int64), np.int64(offset), y_score,
