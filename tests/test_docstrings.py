@@ -17,6 +17,7 @@ MODULES = [
     "fastmetrics.inference.delong", "fastmetrics.inference.batched",
     "fastmetrics.inference.bootstrap", "fastmetrics.inference.compare",
     "fastmetrics.inference.intervals",
+    "fastmetrics._backend", "fastmetrics.gpu",
 ]
 
 
