@@ -93,8 +93,9 @@ def main(argv=None) -> int:
     def kernel_only(t, p):
         """The counting kernel alone, without the host's part (state, metric)."""
         if t.dtype.itemsize == 1:
-            return gpu_kernels.binary_sums(t, p)
-        return gpu_kernels.confusion_counts(t, p, 32, 0, 0)
+            return gpu_kernels.binary_confusion_sums(t, p)
+        lookup = np.arange(32)
+        return gpu_kernels.confusion_counts(t, p, lookup, lookup, 0, 0, 32)
 
     def case(name, t, p, k, tm_fn):
         host_t, host_p = t.get(), p.get()

@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._encode import Column, _widen, check_weights, float_values
+from . import _backend
 from . import gpu as _gpu
+from ._encode import Column, _widen, check_weights, float_values
 from .build import _batches, _columns, merge_batches
 from .calibration_build import present_classes
 from .exceptions import (InputTypeError, InvalidInputError,
@@ -438,12 +439,10 @@ def binned_score_state(y_true, y_score, *, thresholds, sample_weight=None, data=
     ([0.0, 0.5, 1.0], [[0, 2, 0, 0], [0, 0, 2, 0]])
     """
     grid, count = check_thresholds(thresholds)
-    if data is None and (_gpu.is_device_array(y_true) or _gpu.is_device_array(y_score)):
-        if sample_weight is not None:
-            raise InvalidParameterError(format_message(
-                "sample_weight", "is not supported by the GPU backend yet",
-                fix="Drop it, or pass host (numpy/Arrow) arrays to compute on the CPU"))
-        return _gpu.device_binned_state(y_true, y_score, grid, count)
+    if data is None and _backend.backend_of(y_true=y_true, y_score=y_score) == _backend.CUDA:
+        _backend.refuse_options("binned_score_state", sample_weight=sample_weight)
+        classes, counts = _gpu.device_binned_counts(y_true, y_score, grid, count)
+        return BinnedScoreState(grid, counts, None, classes, False)
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
     two_d = frozenset({"y_true", "y_score"})
     _, names, batches = _batches(roles, data, drop_nulls, two_d=two_d)

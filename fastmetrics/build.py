@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _backend
 from . import gpu as _gpu
 from . import inputs as _inputs
 from ._encode import (Column, count_multilabel, count_pair, count_scores, count_thresholded,
@@ -152,10 +153,11 @@ def confusion_state(y_true, y_pred, *, sample_weight=None, groups=None, threshol
     >>> fm.confusion_state([0, 1, 1], [0.2, 0.7, 0.4], threshold=0.5).counts[0].tolist()
     [[1, 0], [1, 1]]
     """
-    if data is None and (_gpu.is_device_array(y_true) or _gpu.is_device_array(y_pred)):
-        # labels on a GPU are counted there; only the K x K state comes back
-        return _gpu.device_confusion_state(y_true, y_pred, sample_weight=sample_weight,
-                                           groups=groups, threshold=threshold)
+    if data is None and _backend.backend_of(y_true=y_true, y_pred=y_pred) == _backend.CUDA:
+        # labels on a GPU are counted there; only the K x K counts come back
+        _backend.refuse_options("confusion_state", sample_weight=sample_weight,
+                                groups=groups, threshold=threshold)
+        return ConfusionState(*_gpu.device_confusion_counts(y_true, y_pred))
     roles = {"y_true": y_true, "y_pred": y_pred, "sample_weight": sample_weight,
              "groups": groups}
     for role in ("y_true", "y_pred"):
@@ -375,8 +377,9 @@ def score_state(y_true, y_score, *, sample_weight=None, positive_class=None, dat
     >>> s.thresholds.tolist(), s.class_counts.tolist()
     ([0.8, 0.3, 0.1], [[0, 1, 1], [2, 0, 0]])
     """
-    _gpu.refuse_device_arrays("score_state (exact curves)", ("y_true", y_true),
-                              ("y_score", y_score))
+    for role, value in (("y_true", y_true), ("y_score", y_score)):
+        if _backend.is_device_array(value):
+            _backend.refuse_device(role, "score_state (exact curves)")
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
     for role in ("y_true", "y_score"):
         if is_multilabel_input(roles[role]) and data is None:
@@ -429,13 +432,12 @@ def binary_areas(y_true, y_score, *, positive_class=None, data=None, drop_nulls=
     one class, where the metrics warn): the :class:`ScoreState`, exactly as
     :func:`score_state` builds it.
     """
-    if data is None and (_gpu.is_device_array(y_true) or _gpu.is_device_array(y_score)):
+    if data is None and _backend.backend_of(y_true=y_true, y_score=y_score) == _backend.CUDA:
         areas = _gpu.device_binary_areas(y_true, y_score, positive_class)
         if areas is not None:
-            return areas
+            return BinaryAreas(*areas)
         # one class (or several): the host path gives the metric's own warning or error
-        y_true, y_score = _gpu.as_cupy(y_true, "y_true").get(), _gpu.as_cupy(y_score,
-                                                                              "y_score").get()
+        y_true, y_score = _gpu.to_host(y_true, "y_true"), _gpu.to_host(y_score, "y_score")
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": None}
     for role in ("y_true", "y_score"):
         if is_multilabel_input(roles[role]) and data is None:

@@ -18,6 +18,7 @@ MODULES = [
     "fastmetrics.inference.bootstrap", "fastmetrics.inference.compare",
     "fastmetrics.inference.intervals",
     "fastmetrics.kernels.cpu._blocks", "fastmetrics.kernels.cpu.small_inputs",
+    "fastmetrics._backend", "fastmetrics.gpu",
 ]
 
 

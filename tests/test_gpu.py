@@ -7,7 +7,11 @@ with nvcc wherever nvcc is, so that CI catches a syntax error.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import inspect
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -49,6 +53,61 @@ def test_device_arrays_are_recognized_without_cupy():
 def test_missing_cupy_names_the_extra():
     with pytest.raises(MissingDependencyError, match=r"fastmetrics\[gpu-cuda13\]"):
         fm.confusion_matrix(_FakeDeviceArray(), _FakeDeviceArray())
+
+
+#: The GPU kernel modules: each is the twin of the CPU module of the same name.
+GPU_KERNEL_MODULES = ("binning", "confusion", "ranking")
+
+
+@pytest.mark.parametrize("name", GPU_KERNEL_MODULES)
+def test_gpu_kernels_take_their_cpu_twins_signatures(name):
+    gpu = importlib.import_module(f"fastmetrics.kernels.gpu.{name}")
+    cpu = importlib.import_module(f"fastmetrics.kernels.cpu.{name}")
+    assert gpu.__all__, f"kernels/gpu/{name}.py exports no kernel"
+    for kernel in gpu.__all__:
+        assert hasattr(cpu, kernel), f"gpu.{name}.{kernel} has no CPU twin"
+        assert inspect.signature(getattr(gpu, kernel)) == inspect.signature(
+            getattr(cpu, kernel)), f"gpu.{name}.{kernel} differs from its CPU twin"
+    # a public GPU function named like a CPU kernel is a twin: it must be exported, and so
+    # compared above (helpers such as binning.shared_bytes are GPU-only)
+    for attr, value in vars(gpu).items():
+        if (inspect.isfunction(value) and value.__module__ == gpu.__name__
+                and not attr.startswith("_") and hasattr(cpu, attr)):
+            assert attr in gpu.__all__, f"gpu.{name}.{attr} is a twin missing from __all__"
+
+
+def test_gpu_kernel_modules_import_without_cupy():
+    code = ("import sys\n"
+            + "".join(f"import fastmetrics.kernels.gpu.{m}\n" for m in GPU_KERNEL_MODULES)
+            + "print('cupy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_builders_without_a_gpu_path_refuse_device_arrays_clearly():
+    # read on the host, a device array used to fail as "cannot be read as an array"
+    with pytest.raises(InputTypeError, match="y_true: is a GPU array, and this function has "
+                                             "no GPU backend yet.*cupy.asnumpy"):
+        fm.log_loss(_FakeDeviceArray(), np.array([[0.3, 0.7]] * 3))
+    with pytest.raises(InputTypeError, match=r"y_proba?: is a GPU array.*no GPU backend yet"):
+        fm.brier_score_loss(np.array([0, 1, 1]), _FakeDeviceArray())
+    with pytest.raises(InputTypeError, match=r"y_score: .*score_state \(exact curves\) has no "
+                                             "GPU backend yet"):
+        fm.roc_curve(np.array([0, 1, 1]), _FakeDeviceArray())
+
+
+def test_the_backend_is_decided_before_any_device_work():
+    # without CuPy: mixing devices and unsupported options are refused before CuPy is needed
+    with pytest.raises(InputTypeError, match="y_pred: is a host array while the other input "
+                                             "is on the GPU"):
+        fm.confusion_matrix(_FakeDeviceArray(), np.arange(3))
+    with pytest.raises(InvalidParameterError, match="groups: .*confusion_state with groups "
+                                                    "has no GPU backend yet"):
+        fm.confusion_state(_FakeDeviceArray(), _FakeDeviceArray(), groups=np.arange(3))
+    with pytest.raises(InvalidParameterError, match="sample_weight: .*binned_score_state"):
+        fm.binned_score_state(_FakeDeviceArray(), _FakeDeviceArray(), thresholds=5,
+                              sample_weight=np.ones(3))
 
 
 @requires_gpu

@@ -12,6 +12,7 @@ import os
 import numpy as np
 import pyarrow as pa
 
+from .._backend import is_device_array, refuse_device
 from ..exceptions import DataSourceError, InputTypeError, InvalidInputError, format_message
 from ._align import _aligned, _check_known_lengths, _record_batches
 from ._convert import (_as_array, _check_arrow_type, _check_table_2d, _from_arrow,
@@ -51,6 +52,10 @@ def _resolve(obj, label: str, is_2d: bool):
         return _from_tabular(obj, label, is_2d)
     if isinstance(obj, (list, tuple)):
         return _resolve(_as_array(obj, label, is_2d), label, is_2d)
+    if is_device_array(obj):
+        # read on the host it would fail as "cannot be read as an array"; builders
+        # with a GPU path took their device arrays before reaching the input layer
+        refuse_device(label)
     root = _module_root(obj)
     if root == "pandas":
         return _from_pandas(obj, label, is_2d)
@@ -168,6 +173,9 @@ def _from_data(data, plan, two_d, drop_nulls):
             if isinstance(spec, str):
                 col = data.get_column(spec) if root == "polars" else data[spec]
             elif isinstance(data, dict):
+                for c in spec:
+                    if is_device_array(data[c]):
+                        refuse_device(f"data[{c!r}]")
                 col = np.column_stack([np.asarray(data[c]) for c in spec])
             else:
                 col = data.select(list(spec)) if root == "polars" else data[list(spec)]

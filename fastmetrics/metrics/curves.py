@@ -50,6 +50,14 @@ _DOCS = dict(common_params=_COMMON_PARAMS_DOC, thresholds_param=_THRESHOLDS_DOC)
 _BINARY_SETS = ({0, 1}, {-1, 1}, {0}, {-1}, {1})
 
 
+def _check_max_fpr(max_fpr):
+    """``max_fpr`` of the (binned) ROC AUC: None or in (0, 1]."""
+    if max_fpr is not None and not (isinstance(max_fpr, (int, float, np.floating))
+                                    and not isinstance(max_fpr, bool) and 0 < max_fpr <= 1):
+        raise InvalidParameterError(format_message(
+            "max_fpr", f"must be in (0, 1] or None, got {max_fpr!r}"))
+
+
 def _resolve_pos_label(state, pos_label):
     """scikit-learn's ``_check_pos_label_consistency`` on the state's classes."""
     if pos_label is not None:
@@ -534,8 +542,6 @@ def binned_roc_auc(state, *, max_fpr=None, pos_label=None):
     >>> fm.binned_roc_auc(fm.binned_score_state(y, s, thresholds=[0.2, 0.5]))  # 0.35 ~ 0.4
     0.875
     """
-    from .ranking import _check_max_fpr  # ranking imports this module
-
     _check_max_fpr(max_fpr)
     state = _one_column(state)
     pos_label = _auc_pos_label(state, pos_label)

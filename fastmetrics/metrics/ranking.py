@@ -40,7 +40,8 @@ from ..states import ScoreState
 from ._common import fill_doc, finalized_by
 from .confusion import _COMMON_PARAMS_DOC
 from . import curves
-from .curves import _positive_column, _pr_curve_from_state, _roc_curve_from_state
+from .curves import (_check_max_fpr, _positive_column, _pr_curve_from_state,
+                     _roc_curve_from_state)
 
 __all__ = ["roc_auc_score", "average_precision_score"]
 
@@ -54,13 +55,6 @@ _NO_POSITIVE = "No positive class found in y_true, recall is set to one for all 
 # ---------------------------------------------------------------------------
 # parameters
 # ---------------------------------------------------------------------------
-
-def _check_max_fpr(max_fpr):
-    if max_fpr is not None and not (isinstance(max_fpr, (int, float, np.floating))
-                                    and not isinstance(max_fpr, bool) and 0 < max_fpr <= 1):
-        raise InvalidParameterError(format_message(
-            "max_fpr", f"must be in (0, 1] or None, got {max_fpr!r}"))
-
 
 def _check_average(average):
     if average is not None and not (isinstance(average, str) and average in _AVERAGES):
