@@ -11,6 +11,7 @@ inputs, built on small mergeable states (see :class:`ConfusionState`).
 """
 
 from . import exceptions
+from ._state import State
 from .binned import BinnedScoreState, binned_score_state
 from .build import confusion_state, multilabel_state, score_state
 from .calibration_build import calibration_state, loss_state
@@ -39,7 +40,8 @@ npv_score = negative_predictive_value_score  # noqa: F405
 __all__ = [
     *_metric_names, "npv_score",
     "confusion_state", "multilabel_state", "score_state", "calibration_state", "loss_state",
-    "ConfusionState", "MultilabelState", "ScoreState", "CalibrationState", "LossState",
+    "State", "ConfusionState", "MultilabelState", "ScoreState", "CalibrationState",
+    "LossState",
     "multiclass_score_state", "MulticlassScoreState", "MultilabelScoreState",
     "binned_score_state", "BinnedScoreState", "binned_roc_auc", "binned_average_precision",
     "binned_roc_auc_bound", "binned_average_precision_bound",

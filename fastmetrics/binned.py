@@ -34,10 +34,11 @@ from . import gpu as _gpu
 from ._encode import Column, _widen, check_weights, float_values
 from .build import _batches, _columns, merge_batches
 from .calibration_build import present_classes
+from ._state import State
 from .exceptions import (InputTypeError, InvalidInputError,
-                         InvalidParameterError, LabelError, format_message)
+                         InvalidParameterError, LabelError, StateMergeError, format_message)
 from .kernels.cpu import binning as kernels
-from .states import label_index, union_labels
+from .states import label_index, merged_labels
 
 __all__ = ["BinnedScoreState", "binned_score_state", "check_thresholds"]
 
@@ -97,7 +98,7 @@ def _describe(grid) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class BinnedScoreState:
+class BinnedScoreState(State, kind="binned"):
     """Per-class histograms of scores over fixed thresholds: the binned curves' state.
 
     A score ``s`` falls in bin ``searchsorted(thresholds, s, "right")`` (the
@@ -248,8 +249,9 @@ class BinnedScoreState:
         Rows counted without weights count with weight 1 when merged into a
         weighted state.
         """
+        self._check_kind(other)
         if not np.array_equal(self.thresholds, other.thresholds):
-            raise InvalidParameterError(format_message(
+            raise StateMergeError.like(InvalidParameterError, format_message(
                 "thresholds", f"differ between the states ({_describe(self.thresholds)} vs "
                               f"{_describe(other.thresholds)}); binned states merge only "
                               "over the same thresholds",
@@ -257,10 +259,10 @@ class BinnedScoreState:
         if self.n_columns != other.n_columns or self.multilabel != other.multilabel:
             def shape(s):
                 return f"{s.n_columns} score column(s){' (multilabel)' if s.multilabel else ''}"
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "y_score", f"has {shape(self)} in one part and {shape(other)} in another",
                 fix="Give every chunk the same score columns"))
-        classes = union_labels(self.classes, other.classes, "labels")
+        classes = merged_labels(self.classes, other.classes, "labels")
         a, b = self.reindex(classes), other.reindex(classes)
         sums = None
         if a.weighted or b.weighted:
@@ -300,12 +302,12 @@ class BinnedScoreState:
         k = state.classes.size
         counts = np.zeros((1, k, n_bins), dtype=np.int64)
         for c in range(k):
-            np.add.at(counts[0, c], bins, state.class_counts[c])
+            np.add.at(counts[0, c], bins, state.counts[c])
         sums = None
         if state.weighted:
             sums = np.zeros((1, k, n_bins))
             for c in range(k):
-                sums[0, c] = np.bincount(bins, weights=state.class_weights[c],
+                sums[0, c] = np.bincount(bins, weights=state.weight_sums[c],
                                          minlength=n_bins)
         return cls(grid, counts, sums, state.classes, False, state.n_dropped)
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .exceptions import InputTypeError, LabelError, format_message
-from .states import label_index, union_labels
+from ._state import State
+from .exceptions import InputTypeError, LabelError, StateMergeError, format_message
+from .states import label_index, merged_labels
 
 __all__ = ["CalibrationState", "LossState"]
 
@@ -48,7 +49,7 @@ def _spread_columns(a, positions, size):
 
 
 @dataclass(frozen=True, eq=False)
-class CalibrationState:
+class CalibrationState(State, kind="calibration"):
     """Per (probability bin, class) sums of a binary target's probabilities.
 
     A row with probability ``p`` falls in bin ``searchsorted(edges[1:-1], p)``:
@@ -122,9 +123,10 @@ class CalibrationState:
         Rows counted without weights count with weight 1 when merged into a
         weighted state.
         """
+        self._check_kind(other)
         if "quantile" in (self.strategy, other.strategy) or not np.array_equal(
                 self.edges, other.edges):
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "state", "cannot merge calibration states with different bin edges "
                          f"({self.strategy} with {self.n_bins} bins and {other.strategy} "
                          f"with {other.n_bins} bins)",
@@ -132,10 +134,10 @@ class CalibrationState:
                     "over all of them, or use strategy='uniform' with the same n_bins "
                     "for states that merge"))
         if self.top_label != other.top_label:
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "state", "cannot merge a top-label (2-D probabilities) calibration state "
                          "with a binary one", fix="Build both from the same kind of y_prob"))
-        classes = union_labels(self.classes, other.classes, "y_true")
+        classes = merged_labels(self.classes, other.classes, "y_true")
         parts = []
         for s in (self, other):
             pos, k = label_index(s.classes, classes), classes.size
@@ -150,7 +152,7 @@ class CalibrationState:
 
 
 @dataclass(frozen=True, eq=False)
-class LossState:
+class LossState(State, kind="loss"):
     """Per (true class, probability column) sums of the log loss and Brier terms.
 
     For the rows of class ``classes[c]``, ``log_sums[c, j]`` adds
@@ -208,13 +210,14 @@ class LossState:
 
     def merge(self, other: "LossState") -> "LossState":
         """Combine the states of two disjoint sets of rows."""
+        self._check_kind(other)
         if self.one_d != other.one_d or self.n_columns != other.n_columns:
             def shape(s):
                 return "1-D" if s.one_d else f"{s.n_columns} columns"
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "y_proba", f"has {shape(self)} in one part and {shape(other)} in another",
                 fix="Give every chunk the same probability columns"))
-        classes = union_labels(self.classes, other.classes, "y_true")
+        classes = merged_labels(self.classes, other.classes, "y_true")
         k = classes.size
         laid = []
         for s in (self, other):

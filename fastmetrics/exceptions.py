@@ -24,6 +24,8 @@ __all__ = [
     "EmptyInputError",
     "LabelError",
     "DataSourceError",
+    "StateMergeError",
+    "StateFormatError",
     "MissingDependencyError",
     "UndefinedMetricWarning",
     "NullsDroppedWarning",
@@ -78,6 +80,51 @@ class DataSourceError(InvalidInputError, FileNotFoundError):
 
     Also a :class:`FileNotFoundError`, which is what ``open()`` would raise.
     """
+
+
+class StateMergeError(FastMetricsError, ValueError):
+    """Two states cannot be merged: of other kinds, over other thresholds or bins,
+    with other score columns, or with label sets that fix different layouts.
+
+    Every ``merge`` and ``merge_all`` of a state raises this type. Where a merge
+    raised a more specific type before (:class:`LabelError`,
+    :class:`InputTypeError` or :class:`InvalidParameterError`), the error is
+    an instance of that type too, so ``except`` clauses written for it still
+    catch it; :meth:`like` builds such an error.
+
+    Examples
+    --------
+    >>> err = StateMergeError.like(LabelError, "state: other labels.")
+    >>> isinstance(err, StateMergeError), isinstance(err, LabelError)
+    (True, True)
+    """
+
+    @staticmethod
+    def like(base: type | None, message: str) -> "StateMergeError":
+        """A StateMergeError that is also a ``base`` (None: only a StateMergeError)."""
+        return _MERGE_ERRORS[base](message)
+
+
+class _LabelMergeError(StateMergeError, LabelError):
+    """A :class:`StateMergeError` that is also a :class:`LabelError`."""
+
+
+class _InputTypeMergeError(StateMergeError, InputTypeError):
+    """A :class:`StateMergeError` that is also an :class:`InputTypeError`."""
+
+
+class _ParameterMergeError(StateMergeError, InvalidParameterError):
+    """A :class:`StateMergeError` that is also an :class:`InvalidParameterError`."""
+
+
+_MERGE_ERRORS = {None: StateMergeError, LabelError: _LabelMergeError,
+                 InputTypeError: _InputTypeMergeError,
+                 InvalidParameterError: _ParameterMergeError}
+
+
+class StateFormatError(InvalidInputError):
+    """Bytes given to ``State.from_bytes`` are not a serialized state this version
+    reads: no state header, an unknown format version or state kind, or cut short."""
 
 
 class MissingDependencyError(FastMetricsError, ImportError):

@@ -46,17 +46,18 @@ import numpy as np
 
 from .build import _batches, _columns, _warn_dropped, is_multilabel_input, score_state
 from .build import binary_areas as build_binary_areas
+from ._state import State
 from ._encode import Column, check_weights, count_scores, float_values
 from .calibration_build import present_classes
 from .exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
-                         InvalidParameterError, LabelError, format_message)
+                         InvalidParameterError, LabelError, StateMergeError, format_message)
 from .inputs import DictionaryChunk
 from .kernels.cpu import class_tables as kernels
 from .kernels.cpu import row_ranking
 from .kernels.cpu.score_checks import score_checks
 from .kernels.cpu import ranking as ranking_kernels
 from .kernels.cpu.confusion import label_codes
-from .states import ScoreState, label_index, union_labels
+from .states import ScoreState, label_index, merged_labels
 
 __all__ = ["MulticlassScoreState", "MultilabelScoreState", "MulticlassAreas",
            "multiclass_score_state", "check_score_labels"]
@@ -67,7 +68,7 @@ __all__ = ["MulticlassScoreState", "MultilabelScoreState", "MulticlassAreas",
 # ---------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
-class MulticlassScoreState:
+class MulticlassScoreState(State, kind="multiclass_score"):
     """Class tables of an ``(n, K)`` score matrix with 1-D multiclass labels.
 
     Parameters
@@ -200,22 +201,19 @@ class MulticlassScoreState:
 
     def merge(self, other: "MulticlassScoreState") -> "MulticlassScoreState":
         """Combine the states of two disjoint sets of rows (same score columns)."""
-        if not isinstance(other, MulticlassScoreState):
-            raise InputTypeError(format_message(
-                "state", f"cannot merge a MulticlassScoreState with a {type(other).__name__}",
-                fix="Merge states built from the same kind of target"))
+        self._check_kind(other)
         if other.n_columns != self.n_columns:
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "state", f"cannot merge states of {self.n_columns} and {other.n_columns} "
                          "score columns", fix="Give every chunk the same score columns"))
         labels = self.labels if other.labels is None else other.labels
         if (self.labels is not None and other.labels is not None
                 and not np.array_equal(self.labels, other.labels)):
-            raise LabelError(format_message(
+            raise StateMergeError.like(LabelError, format_message(
                 "state", f"cannot merge states built with different labels= "
                          f"({self.labels.tolist()[:5]} vs {other.labels.tolist()[:5]})",
                 fix="Build every chunk's state with the same labels="))
-        classes = union_labels(self.classes, other.classes, "labels")
+        classes = merged_labels(self.classes, other.classes, "labels")
         map_a = label_index(self.classes, classes)
         map_b = label_index(other.classes, classes)
         thresholds, counts, wsums, offsets = kernels.merge_class_tables(
@@ -289,7 +287,7 @@ class MulticlassAreas:
 
 
 @dataclass(frozen=True, eq=False)
-class MultilabelScoreState:
+class MultilabelScoreState(State, kind="multilabel_score"):
     """Ranking state of a multilabel indicator target with ``L`` columns.
 
     Parameters
@@ -359,7 +357,7 @@ class MultilabelScoreState:
         """Weight (or rows without weights) of the positives of each column."""
         out = np.zeros(self.n_labels, dtype=np.float64 if self.weighted else np.int64)
         for j, col in enumerate(self.columns):
-            source = col.class_weights if col.weighted else col.class_counts
+            source = col.weight_sums if col.weighted else col.counts
             hit = np.flatnonzero(col.classes == 1)
             if hit.size:
                 out[j] = source[hit[0]].sum()
@@ -375,18 +373,15 @@ class MultilabelScoreState:
 
     def merge(self, other: "MultilabelScoreState") -> "MultilabelScoreState":
         """Combine the states of two disjoint sets of rows with the same columns."""
-        if not isinstance(other, MultilabelScoreState):
-            raise InputTypeError(format_message(
-                "state", f"cannot merge a MultilabelScoreState with a {type(other).__name__}",
-                fix="Merge states built from the same kind of target"))
+        self._check_kind(other)
         if other.n_labels != self.n_labels:
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "state", f"cannot merge multilabel states with {self.n_labels} and "
                          f"{other.n_labels} columns",
                 fix="Give every chunk the same indicator columns"))
         both = self.has_samples and other.has_samples
         if both and self.samples_max_fpr != other.samples_max_fpr:
-            raise InvalidParameterError(format_message(
+            raise StateMergeError.like(InvalidParameterError, format_message(
                 "state", "cannot merge per-row scores built for different max_fpr",
                 fix="Build every chunk with the same max_fpr"))
         return MultilabelScoreState(
@@ -413,9 +408,9 @@ def _score_state_entries(state: ScoreState):
     for i, label in enumerate(state.classes.tolist()):
         thresholds.append(state.thresholds)
         flags.append(np.full(u, label == 1))
-        counts.append(state.class_counts[i])
+        counts.append(state.counts[i])
         if state.weighted:
-            weights.append(state.class_weights[i])
+            weights.append(state.weight_sums[i])
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
     return (cat(thresholds).astype(state.thresholds.dtype, copy=False),
             cat(flags).astype(bool), cat(counts).astype(np.int64),
@@ -732,14 +727,6 @@ def _multilabel_part(t, s, w, samples, max_fpr) -> MultilabelScoreState:
 # builders
 # ---------------------------------------------------------------------------
 
-def _tree_merge(parts):
-    """Merge states pairwise, as a balanced tree: O(T log B) for B parts."""
-    while len(parts) > 1:
-        parts = [parts[i].merge(parts[i + 1]) if i + 1 < len(parts) else parts[i]
-                 for i in range(0, len(parts), 2)]
-    return parts[0]
-
-
 def _kind(batch, names) -> str:
     t = batch.columns["y_true"]
     s = batch.columns["y_score"]
@@ -839,7 +826,7 @@ def ranking_state(y_true, y_score, *, sample_weight=None, labels=None, data=None
         for part in parts[1:]:
             state = state.merge(part)
         return replace(state, n_dropped=n_dropped) if n_dropped else state
-    state = _tree_merge(parts)
+    state = State.merge_all(parts)  # a balanced tree: O(T log B) for B parts
     return replace(state, n_dropped=n_dropped) if n_dropped else state
 
 

@@ -5,7 +5,8 @@ Every metric of the confusion family is ``finalize(state)``. A state is small
 the same finalizers serve one-shot calls, streamed Arrow batches, Dask
 partitions, GPU runs and bootstrap resamples (which redraw the counts).
 
-Two states live here:
+Three states live here, with the protocol of :class:`~fastmetrics._state.State`
+(merge, ``merge_all``, ``n_rows``, ``weighted``, ``==``, ``to_bytes``):
 
 * :class:`ConfusionState` for binary and multiclass targets: int64 counts of
   ``(group, true class, predicted class)``, optionally float64 (or int64, for
@@ -16,6 +17,8 @@ Two states live here:
 * :class:`MultilabelState` for multilabel indicator targets: per-label 2 x 2
   counts plus a table of distinct per-row ``(tp, fp, fn)`` triples, from which
   every ``average="samples"`` metric (any beta, any ``zero_division``) follows.
+* :class:`ScoreState` for the exact curves of a binary target: its distinct
+  scores with the rows (and weights) of each class at each score.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .exceptions import LabelError, format_message
+from ._state import State
+from .exceptions import LabelError, StateMergeError, format_message
 
-__all__ = ["ConfusionState", "MultilabelState", "ScoreState", "union_labels", "label_index"]
+__all__ = ["ConfusionState", "MultilabelState", "ScoreState", "union_labels", "merged_labels",
+           "label_index"]
 
 
 def union_labels(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
@@ -56,6 +61,16 @@ def union_labels(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
     return np.union1d(a, b)
 
 
+def merged_labels(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
+    """:func:`union_labels` for a state merge: label arrays that cannot be united
+    (strings with numbers) make the states unmergeable
+    (:class:`~fastmetrics.exceptions.StateMergeError`, also a ``LabelError``)."""
+    try:
+        return union_labels(a, b, what)
+    except LabelError as exc:
+        raise StateMergeError.like(LabelError, str(exc)) from None
+
+
 def label_index(values: np.ndarray, universe: np.ndarray) -> np.ndarray:
     """Index of each of ``values`` in the sorted array ``universe`` (all present)."""
     if values.dtype.kind in "iu" and universe.dtype.kind in "iu":
@@ -64,7 +79,7 @@ def label_index(values: np.ndarray, universe: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ConfusionState:
+class ConfusionState(State, kind="confusion"):
     """Counts of (group, true label, predicted label) for binary/multiclass targets.
 
     Parameters
@@ -174,14 +189,15 @@ class ConfusionState:
         Labels and groups are united; rows counted without weights count with
         weight 1 when merged into a weighted state.
         """
+        self._check_kind(other)
         if (self.group_names is None) != (other.group_names is None):
-            raise LabelError(format_message(
+            raise StateMergeError.like(LabelError, format_message(
                 "state", "cannot merge a grouped state with an ungrouped one",
                 fix="Build both with groups= or both without"))
-        classes = union_labels(self.classes, other.classes, "labels")
+        classes = merged_labels(self.classes, other.classes, "labels")
         groups = None
         if self.group_names is not None:
-            groups = union_labels(self.group_names, other.group_names, "groups")
+            groups = merged_labels(self.group_names, other.group_names, "groups")
         a = self.reindex(classes, groups)
         b = other.reindex(classes, groups)
         sums = None
@@ -228,7 +244,7 @@ class ConfusionState:
 
 
 @dataclass(frozen=True, eq=False)
-class MultilabelState:
+class MultilabelState(State, kind="multilabel"):
     """Sufficient statistics of a multilabel-indicator target with ``L`` labels.
 
     Parameters
@@ -285,8 +301,9 @@ class MultilabelState:
 
     def merge(self, other: "MultilabelState") -> "MultilabelState":
         """Combine the states of two disjoint sets of rows with the same labels."""
+        self._check_kind(other)
         if other.n_labels != self.n_labels:
-            raise LabelError(format_message(
+            raise StateMergeError.like(LabelError, format_message(
                 "state", f"cannot merge multilabel states with {self.n_labels} and "
                          f"{other.n_labels} labels",
                 fix="Give every chunk the same indicator columns"))
@@ -310,7 +327,7 @@ class MultilabelState:
 
 
 @dataclass(frozen=True, eq=False)
-class ScoreState:
+class ScoreState(State, kind="score"):
     """Distinct scores with per-class row counts: the state of exact curves.
 
     Every threshold-swept curve and ranking metric of a binary target (PR, ROC
@@ -322,35 +339,69 @@ class ScoreState:
     thresholds : ndarray of shape (U,)
         The distinct scores, strictly descending (``-0.0`` and ``0.0`` are one
         score, as for scikit-learn).
-    class_counts : ndarray of int64, shape (K, U)
+    counts : ndarray of int64, shape (K, U)
         Rows of each ``y_true`` class at each score (one contiguous row per
-        class, so a class's column of the curve is a view).
-    class_weights : ndarray of float64, shape (K, U), optional
-        Sums of ``sample_weight`` per score and class.
+        class, so a class's column of the curve is a view). Also readable as
+        ``class_counts``, its name before the fields of every state followed
+        one convention.
+    weight_sums : ndarray of float64, shape (K, U), optional
+        Sums of ``sample_weight`` per score and class (also ``class_weights``).
     classes : ndarray of shape (K,)
         The ``y_true`` labels, sorted.
     n_dropped : int
         Rows dropped because of nulls.
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> a = fm.score_state([0, 1, 1], [0.1, 0.8, 0.4])
+    >>> b = fm.score_state([0, 1], [0.4, 0.9], sample_weight=[2.0, 1.0])
+    >>> m = a.merge(b)
+    >>> m.thresholds.tolist(), m.counts.tolist()
+    ([0.9, 0.8, 0.4, 0.1], [[0, 0, 1, 1], [1, 1, 1, 0]])
+    >>> m.weight_sums.tolist()  # a's rows weigh 1
+    [[0.0, 0.0, 2.0, 1.0], [1.0, 1.0, 1.0, 0.0]]
     """
 
     thresholds: np.ndarray
-    class_counts: np.ndarray
-    class_weights: np.ndarray | None
+    counts: np.ndarray
+    weight_sums: np.ndarray | None
     classes: np.ndarray
     n_dropped: int = 0
 
     @property
+    def class_counts(self) -> np.ndarray:
+        """:attr:`counts`, by its former name."""
+        return self.counts
+
+    @property
+    def class_weights(self) -> np.ndarray | None:
+        """:attr:`weight_sums`, by its former name."""
+        return self.weight_sums
+
+    @property
     def n_rows(self) -> int:
-        return int(self.class_counts.sum())
+        return int(self.counts.sum())
 
     @property
     def weighted(self) -> bool:
-        return self.class_weights is not None
+        return self.weight_sums is not None
 
     def merge(self, other: "ScoreState") -> "ScoreState":
         """Combine the states of two disjoint sets of rows (a sorted merge)."""
-        classes = union_labels(self.classes, other.classes, "labels")
-        thresholds = np.concatenate([self.thresholds, other.thresholds])
+        self._check_kind(other)
+        return self._merge_many([self, other])
+
+    @classmethod
+    def _merge_many(cls, parts: list) -> "ScoreState":
+        """One sorted merge of all the parts: their distinct scores united once, then
+        each part's counts added in order (each cell sums as a left fold would)."""
+        if len(parts) == 1:
+            return parts[0]
+        classes = parts[0].classes
+        for s in parts[1:]:
+            classes = merged_labels(classes, s.classes, "labels")
+        thresholds = np.concatenate([s.thresholds for s in parts])
         # Distinct scores, descending. np.unique treats -0.0 and 0.0 as one value.
         ascending, inverse = np.unique(thresholds, return_inverse=True)
         merged_thresholds = ascending[::-1].copy()
@@ -358,16 +409,16 @@ class ScoreState:
         if merged_thresholds.dtype.kind == "f":
             merged_thresholds[merged_thresholds == 0] = 0.0  # one sign for the zero group
         out_counts = np.zeros((classes.size, ascending.size), dtype=np.int64)
-        out_weights = (np.zeros((classes.size, ascending.size)) if self.weighted
-                       or other.weighted else None)
+        out_weights = (np.zeros((classes.size, ascending.size))
+                       if any(s.weighted for s in parts) else None)
         offset = 0
-        for s in (self, other):
+        for s in parts:
             rows = rows_of[offset:offset + s.thresholds.size]
             offset += s.thresholds.size
             cols = label_index(s.classes, classes)
-            np.add.at(out_counts, (cols[:, None], rows[None, :]), s.class_counts)
+            np.add.at(out_counts, (cols[:, None], rows[None, :]), s.counts)
             if out_weights is not None:
-                w = s.class_weights if s.weighted else s.class_counts.astype(np.float64)
+                w = s.weight_sums if s.weighted else s.counts.astype(np.float64)
                 np.add.at(out_weights, (cols[:, None], rows[None, :]), w)
         return ScoreState(merged_thresholds, out_counts, out_weights, classes,
-                          self.n_dropped + other.n_dropped)
+                          sum(s.n_dropped for s in parts))

@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "fastmetrics", "fastmetrics.exceptions", "fastmetrics.states", "fastmetrics.build",
+    "fastmetrics", "fastmetrics.exceptions", "fastmetrics._state", "fastmetrics.states", "fastmetrics.build",
     "fastmetrics.evaluate", "fastmetrics.datasets", "fastmetrics.metrics.confusion",
     "fastmetrics.metrics.prf", "fastmetrics.metrics.agreement", "fastmetrics.metrics.report",
     "fastmetrics.metrics.curves", "fastmetrics.metrics.ranking", "fastmetrics.calibration_state", "fastmetrics.calibration_build",

@@ -707,6 +707,8 @@ EXPECTED_BASES = {
     "EmptyInputError": (InvalidInputError, ValueError),
     "LabelError": (InvalidInputError, ValueError),
     "DataSourceError": (InvalidInputError, ValueError, FileNotFoundError),
+    "StateMergeError": (ValueError,),
+    "StateFormatError": (InvalidInputError, ValueError),
     "MissingDependencyError": (ImportError,),
 }
 

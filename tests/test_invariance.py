@@ -7,6 +7,11 @@ the order of the rows, how the rows are split into chunks and in what order the
 chunk states are merged, and whether the rows are counted per group. Thresholded
 predictions and sample weights are checked against scikit-learn.
 
+Section 7 holds the invariances of every state kind, not only the confusion
+family's (the registry of ``tests/_states.py``): merged chunk states equal the
+state of the whole (``==``), row order does not matter, integer weights equal
+repeated rows, and bytes and pickles round-trip.
+
 Weights in the property tests are multiples of 1/4, so their float64 sums are
 exact in any order, and every comparison here is exact.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import warnings
 
 import numpy as np
@@ -31,6 +37,7 @@ import fastmetrics.inputs._sources as sources_mod
 from fastmetrics.exceptions import FastMetricsError, LabelError
 from fastmetrics.inputs import iter_batches
 
+from . import _states
 from .conftest import assert_same_result
 
 pd = pytest.importorskip("pandas")
@@ -811,3 +818,80 @@ def test_merge_keeps_huge_uint64_labels_exact():
     np.testing.assert_array_equal(merged.counts, whole.counts)
     with pytest.raises(fm.exceptions.LabelError):
         a.merge(fm.confusion_state(np.array([-1, 2]), np.array([2, 2])))
+
+
+# ---------------------------------------------------------------------------
+# 7. every state kind (the registry of tests/_states.py)
+# ---------------------------------------------------------------------------
+
+STATE_CASES = pytest.mark.parametrize("case", _states.CASES, ids=lambda c: c.name)
+
+
+def _state_weights(draw, n):
+    """None, multiples of 1/4 (exact float64 sums in any order) or integers."""
+    return draw(st.one_of(st.none(), quarter_weights(n),
+                          st.lists(st.integers(0, 5), min_size=n, max_size=n).map(np.array)))
+
+
+def _build(case, rows, w):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one-class chunks warn as scikit-learn does
+        return case.build(rows, w)
+
+
+@STATE_CASES
+@given(data=st.data())
+def test_state_merged_chunks_equal_the_whole(case, data):
+    rows = data.draw(case.rows())
+    n = _states.n_rows_of(rows)
+    w = _state_weights(data.draw, n)
+    rng = data.draw(seeds())
+    points = split_points(rng, n, 6)
+    parts = [_build(case, _states.take(rows, slice(a, b)), None if w is None else w[a:b])
+             for a, b in zip(points[:-1], points[1:]) if b > a]
+    whole = _build(case, rows, w)
+    assert type(whole) is case.cls
+    _states.assert_state_equal(merge_in_random_tree(parts, rng), whole, case.approx)
+    _states.assert_state_equal(case.cls.merge_all(parts), whole, case.approx)
+    assert whole.n_rows == n and whole.weighted == (w is not None)
+
+
+@STATE_CASES
+@given(data=st.data())
+def test_state_row_order_does_not_matter(case, data):
+    rows = data.draw(case.rows())
+    n = _states.n_rows_of(rows)
+    w = _state_weights(data.draw, n)
+    order = data.draw(seeds()).permutation(n)
+    shuffled = _build(case, _states.take(rows, order), None if w is None else w[order])
+    _states.assert_state_equal(shuffled, _build(case, rows, w), case.approx)
+
+
+@STATE_CASES
+@given(data=st.data())
+def test_state_integer_weights_equal_repeated_rows(case, data):
+    rows = data.draw(case.rows())
+    n = _states.n_rows_of(rows)
+    # >= 1: a row of weight 0 still shows its labels, a row repeated 0 times does not
+    w = np.array(data.draw(st.lists(st.integers(1, 4), min_size=n, max_size=n)))
+    repeated = _build(case, _states.take(rows, np.repeat(np.arange(n), w)), None)
+    for weights in (w, w.astype(np.float64)):
+        weighted = _build(case, rows, weights)
+        _states.assert_state_equal(_states.as_repeated_rows(case, weighted), repeated,
+                                   case.approx, ignore=case.row_counted)
+
+
+@STATE_CASES
+@given(data=st.data())
+def test_state_bytes_and_pickle_round_trip(case, data):
+    rows = data.draw(case.rows())
+    state = _build(case, rows, _state_weights(data.draw, _states.n_rows_of(rows)))
+    blob = state.to_bytes()
+    copies = [fm.State.from_bytes(blob), case.cls.from_bytes(bytearray(blob)),
+              fm.State.from_bytes(memoryview(blob))]
+    copies += [pickle.loads(pickle.dumps(state, protocol=p)) for p in (2, 5)]
+    for copy in copies:
+        assert type(copy) is case.cls
+        assert copy == state
+        assert _states.field_dtypes(copy) == _states.field_dtypes(state)
+    assert copies[0].to_bytes() == blob  # the same state writes the same bytes

@@ -36,13 +36,14 @@ from typing import NamedTuple
 import numpy as np
 
 from .._encode import Column, _raise_nonfinite, check_weights, float_values
+from .._state import State, record
 from ..build import _batches, _columns, _warn_dropped
 from ..calibration_build import _first_row_of, present_classes
 from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
-                          InvalidParameterError, LabelError, UndefinedMetricWarning,
-                          format_message)
+                          InvalidParameterError, LabelError, StateMergeError,
+                          UndefinedMetricWarning, format_message)
 from ..kernels.cpu import topk as kernels
-from ..states import label_index, union_labels
+from ..states import label_index, merged_labels, union_labels
 from ._common import check_normalize_flag, fill_doc, finalized_by, label_positions
 
 __all__ = ["top_k_accuracy_score", "top_k_state", "TopKState"]
@@ -61,6 +62,7 @@ _COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, 
 _DOCS = dict(common_params=_COMMON_PARAMS_DOC)
 
 
+@record("top_k.pending")
 class _Pending(NamedTuple):
     """Rows of a chunk whose score columns are not yet tied to classes."""
 
@@ -71,7 +73,7 @@ class _Pending(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False)
-class TopKState:
+class TopKState(State, kind="top_k"):
     """Ranks of the true class, the mergeable state of :func:`top_k_accuracy_score`.
 
     Parameters
@@ -148,22 +150,23 @@ class TopKState:
 
     def merge(self, other: "TopKState") -> "TopKState":
         """Combine the states of two disjoint sets of rows."""
+        self._check_kind(other)
         if self.n_columns != other.n_columns:
             def shape(s):
                 return "1-D" if s.one_d else f"{s.n_columns} columns"
-            raise InputTypeError(format_message(
+            raise StateMergeError.like(InputTypeError, format_message(
                 "y_score", f"has {shape(self)} in one part and {shape(other)} in another",
                 fix="Give every chunk the same score columns"))
         if self.labels_given != other.labels_given or (
                 self.labels_given and not _same(self.column_classes, other.column_classes)):
-            raise LabelError(format_message(
+            raise StateMergeError.like(LabelError, format_message(
                 "state", "cannot merge states built with different labels=",
                 fix="Build every chunk's state with the same labels="))
-        classes = union_labels(self.classes, other.classes, "y_true")
+        classes = merged_labels(self.classes, other.classes, "y_true")
         weighted = self.weighted or other.weighted
         n_dropped = self.n_dropped + other.n_dropped
         if self.one_d:
-            _check_one_d_classes(classes)
+            _check_one_d_classes(classes, merging=True)
             parts = []
             for s in (self, other):
                 pos = label_index(s.classes, classes)
@@ -184,7 +187,8 @@ class TopKState:
             both = self.column_classes is not None and other.column_classes is not None
             if classes.size > k or (both and not _same(self.column_classes,
                                                        other.column_classes)):
-                raise _too_many_classes(max(classes.size, k + 1), k)
+                raise StateMergeError.like(LabelError, str(
+                    _too_many_classes(max(classes.size, k + 1), k)))
             if columns is None and classes.size == k:
                 columns = classes
         counts = self.counts + other.counts
@@ -224,13 +228,15 @@ def _too_many_classes(n_classes, n_columns):
             "labels=)"))
 
 
-def _check_one_d_classes(classes):
+def _check_one_d_classes(classes, merging=False):
     if classes.size > 2:
-        raise InputTypeError(format_message(
+        message = format_message(
             "y_score", f"is 1-D but y_true has {classes.size} classes "
                        f"({classes.tolist()[:10]}); y_score needs to be of shape "
                        "(n_samples, n_classes) for a multiclass target",
-            fix="Pass one column of scores per class"))
+            fix="Pass one column of scores per class")
+        raise (StateMergeError.like(InputTypeError, message) if merging
+               else InputTypeError(message))
 
 
 # ---------------------------------------------------------------------------
