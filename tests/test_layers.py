@@ -34,10 +34,10 @@ LAYERS = (
     # reading the caller's arguments: batches of numpy arrays, and which backend
     # (host or GPU) holds them
     ("inputs", ("fastmetrics.inputs", "fastmetrics._backend")),
-    # the shared core: label encoding, the confusion and score states and their
-    # builders, and the device side of those builders
-    ("core", ("fastmetrics.states", "fastmetrics._encode", "fastmetrics.build",
-              "fastmetrics.gpu")),
+    # the shared core: the State protocol, label encoding, the confusion and score
+    # states and their builders, and the device side of those builders
+    ("core", ("fastmetrics._state", "fastmetrics.states", "fastmetrics._encode",
+              "fastmetrics.build", "fastmetrics.gpu")),
     # the metric families: confusion, ranking and curves (binned and multiclass
     # states), calibration and losses, top-k
     ("families", ("fastmetrics.metrics", "fastmetrics.binned", "fastmetrics.multiclass_scores",
