@@ -16,7 +16,7 @@ MODULES = [
     "fastmetrics.inference.proportions", "fastmetrics.inference.mcnemar",
     "fastmetrics.inference.delong", "fastmetrics.inference.batched",
     "fastmetrics.inference.bootstrap", "fastmetrics.inference.compare",
-    "fastmetrics.inference.intervals",
+    "fastmetrics.inference.intervals", "fastmetrics.inference.specs",
     "fastmetrics.kernels.cpu._blocks", "fastmetrics.kernels.cpu.small_inputs",
     "fastmetrics._backend", "fastmetrics.gpu",
 ]

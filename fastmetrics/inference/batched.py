@@ -60,7 +60,7 @@ from ..exceptions import (FastMetricsError, InputTypeError, InvalidParameterErro
                           UndefinedMetricWarning, format_message)
 from ..states import ConfusionState
 
-__all__ = ["table_values", "batched_finalizer", "evaluate_tables"]
+__all__ = ["table_values", "batched_finalizer", "evaluate_tables", "BATCHED_TWINS"]
 
 BatchedFinalizer = Callable[[np.ndarray, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
 
@@ -244,15 +244,11 @@ def batched_finalizer(metric, params) -> BatchedFinalizer | None:
     >>> batched_finalizer(fm.f1_score, {"average": None}) is None
     True
     """
-    finalize = getattr(metric, "from_state", metric)
-    try:
-        build = _registry().get(finalize)
-    except TypeError:  # an unhashable callable cannot be one of ours
+    from .specs import find_spec  # the specs point at BATCHED_TWINS below: import late
+    spec = find_spec(metric)
+    if spec is None or spec.batched is None:
         return None
-    if build is None:
-        return None
-    params = dict(params or {})
-    return build(params)
+    return spec.batched(dict(params or {}))
 
 
 def evaluate_tables(metric, params, counts, classes) -> tuple[np.ndarray, np.ndarray]:
@@ -275,33 +271,6 @@ def evaluate_tables(metric, params, counts, classes) -> tuple[np.ndarray, np.nda
     if fn is None:
         return table_values(metric, params, counts, classes)
     return fn(counts, classes)
-
-
-_REGISTRY: dict | None = None
-
-
-def _registry() -> dict:
-    """Finalizer -> builder of its batched twin (built on first use: no import cycle)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        from ..metrics import agreement, prf
-        reg = {
-            agreement._accuracy_from_state: lambda p: _count_ratio(p, "accuracy"),
-            agreement._zero_one_from_state: lambda p: _count_ratio(p, "zero_one"),
-            agreement._hamming_from_state: lambda p: _count_ratio(p, "hamming"),
-            agreement._balanced_accuracy_from_state: _balanced_accuracy,
-            agreement._matthews_from_state: _matthews,
-            agreement._kappa_from_state: _kappa,
-            prf._jaccard_from_state: lambda p: _setwise(p, _JACCARD),
-            prf._specificity_from_state: lambda p: _setwise(p, _SPECIFICITY),
-            prf._npv_from_state: lambda p: _setwise(p, _NPV),
-        }
-        # Each public P/R/F metric carries its own closure (prf._single).
-        for public, spec in ((prf.precision_score, _PRECISION), (prf.recall_score, _RECALL),
-                             (prf.f1_score, _FSCORE), (prf.fbeta_score, _FSCORE)):
-            reg[public.from_state] = lambda p, spec=spec: _setwise(p, spec)
-        _REGISTRY = reg
-    return _REGISTRY
 
 
 # ---------------------------------------------------------------------------
@@ -756,3 +725,26 @@ def _single_ratio(spec, ratio, tp, fp, fn, tn, average, selected):
     if average == "macro":
         return _mean(values, selected), warned
     return _weighted_mean(values, tp + fn, selected), warned
+
+
+# ---------------------------------------------------------------------------
+# The twins, by public metric (each metric's MetricSpec points at its own)
+# ---------------------------------------------------------------------------
+
+#: Public metric name -> ``builder(params)``, which gives the vectorized finalizer
+#: for those params or None (see :func:`batched_finalizer`).
+BATCHED_TWINS = {
+    "accuracy_score": lambda p: _count_ratio(p, "accuracy"),
+    "zero_one_loss": lambda p: _count_ratio(p, "zero_one"),
+    "hamming_loss": lambda p: _count_ratio(p, "hamming"),
+    "balanced_accuracy_score": _balanced_accuracy,
+    "matthews_corrcoef": _matthews,
+    "cohen_kappa_score": _kappa,
+    "precision_score": lambda p: _setwise(p, _PRECISION),
+    "recall_score": lambda p: _setwise(p, _RECALL),
+    "f1_score": lambda p: _setwise(p, _FSCORE),
+    "fbeta_score": lambda p: _setwise(p, _FSCORE),
+    "jaccard_score": lambda p: _setwise(p, _JACCARD),
+    "specificity_score": lambda p: _setwise(p, _SPECIFICITY),
+    "negative_predictive_value_score": lambda p: _setwise(p, _NPV),
+}

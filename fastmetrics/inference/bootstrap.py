@@ -29,6 +29,11 @@ from Philox4x32-10, a counter-based generator, keyed by (seed, resample,
 entry or global row index): no resamples x rows array is ever built, and a
 chunked or partitioned run gives the same draws as one pass.
 
+A metric is found by its declared spec (:mod:`fastmetrics.inference.specs`),
+so ``functools.partial(fm.f1_score, average="macro")`` and ``"f1_score"``
+take ``fm.f1_score``'s route; a callable the project does not know is refused
+(unless it is a function of a state given with ``state=``).
+
 **Undefined resamples.** A resample where the metric is undefined (it
 raises, returns NaN, or falls back on ``zero_division`` while that is
 ``"warn"``; a ROC AUC resample with one class only) is set to NaN, left out
@@ -207,11 +212,16 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
 
     Parameters
     ----------
-    metric : callable
+    metric : callable or str
         A fastmetrics metric (``fm.f1_score``, ``fm.roc_auc_score``,
-        ``fm.log_loss``, ...) or a function of a state, ``f(state) -> float``,
-        given with ``state=`` (a :class:`~fastmetrics.ConfusionState` or a
-        :class:`~fastmetrics.ScoreState`).
+        ``fm.log_loss``, ...), a :func:`functools.partial` of one binding
+        its keyword arguments (``functools.partial(fm.f1_score,
+        average="macro")``), or its name (``"f1_score"``): all three take the
+        same route with the same result (see
+        :mod:`fastmetrics.inference.specs`). Or a function of a state,
+        ``f(state) -> float``, given with ``state=`` (a
+        :class:`~fastmetrics.ConfusionState` or a
+        :class:`~fastmetrics.ScoreState`); any other callable is refused.
     y_true, y_pred : array-like or column name, optional
         The rows, as for the metric itself (``y_pred`` holds scores or
         probabilities for score metrics). Not with ``state=``.
@@ -247,7 +257,8 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
         As for the metric.
     **metric_params
         Keyword arguments of the metric (``average=``, ``pos_label=``,
-        ``zero_division=``, ``beta=``, ...).
+        ``zero_division=``, ``beta=``, ...). They win over the same keyword
+        bound by a partial, as when calling the partial.
 
     Returns
     -------
@@ -255,9 +266,14 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
 
     Raises
     ------
+    InputTypeError
+        A callable that is neither a fastmetrics metric (nor a partial of
+        one) given with rows.
     InvalidParameterError
         Bad ``n_resamples``, ``confidence_level``, ``method`` or ``seed``; BCa
-        where no jackknife is available; a metric returning an array.
+        where no jackknife is available; a metric returning an array; an
+        unknown metric name; a partial binding positional arguments or
+        arguments of the rows (``threshold=``, ``sample_weight=``, ...).
     InvalidInputError
         Too few rows, the metric undefined on the data, or too few defined
         resamples for the interval.
@@ -280,6 +296,13 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
     >>> r = fm.bootstrap(fm.roc_auc_score, y, score, n_resamples=1000)
     >>> round(r.estimate, 2), round(r.standard_error, 4) < 0.01
     (0.76, True)
+
+    A partial or a name is the metric itself, on the same route:
+
+    >>> import functools
+    >>> macro = fm.bootstrap(functools.partial(fm.f1_score, average="macro"), y, pred)
+    >>> macro.resampling, macro.low == fm.bootstrap("f1_score", y, pred, average="macro").low
+    ('multinomial', True)
     """
     n_resamples = check_n_resamples(n_resamples)
     confidence_level = check_confidence_level(confidence_level)

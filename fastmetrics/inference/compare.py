@@ -42,8 +42,9 @@ from .intervals import check_method
 from .resampling import (STREAM_PERMUTATION, block_generator, block_size, check_n_resamples,
                          check_seed)
 from .results import TestResult, _short, check_confidence_level
-from .statistics import (CONFUSION_METRICS, ConfusionTables, _refuse_strata, _two_d,
-                         _second_argument, call_defined, metric_name, row_statistic)
+from .specs import resolve
+from .statistics import (ConfusionTables, _refuse_strata, _two_d, _second_argument,
+                         call_defined, metric_name, refuse_non_scalar, row_statistic)
 
 __all__ = ["PairedBootstrapResult", "paired_bootstrap", "permutation_test"]
 
@@ -222,8 +223,12 @@ def _paired_statistic(metric, y_true, y_pred_a, y_pred_b, *, sample_weight, thre
 
     ``swappable``: the permutation test swaps the models' columns row by row, which
     the paired-AUC kernel (sorted once per model) cannot do; rows are used instead.
+    ``metric`` is resolved by :func:`fastmetrics.inference.specs.resolve` (names and
+    partials too; ``params`` win over a partial's keywords).
     """
-    name = metric_name(metric)
+    spec, params = resolve(metric, params, state_allowed=False)
+    refuse_non_scalar(spec)
+    metric, name = spec.metric, spec.name
     if y_pred_b is None or y_pred_a is None:
         raise InvalidParameterError(format_message(
             "y_pred_b" if y_pred_b is None else "y_pred_a", "is None",
@@ -233,7 +238,7 @@ def _paired_statistic(metric, y_true, y_pred_a, y_pred_b, *, sample_weight, thre
         raise InvalidParameterError(format_message(
             "strata", "is not supported by paired comparisons yet",
             fix="Use stratify=True (by true class) or drop strata="))
-    if (metric in CONFUSION_METRICS and sample_weight is None and threshold is None
+    if (spec.resampling == "count_table" and sample_weight is None and threshold is None
             and not two_d):
         return _paired_tables(metric, params, y_true, y_pred_a, y_pred_b, stratify, data,
                               drop_nulls)
@@ -256,8 +261,10 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
 
     Parameters
     ----------
-    metric : callable
-        A fastmetrics metric, e.g. ``fm.f1_score`` or ``fm.roc_auc_score``.
+    metric : callable or str
+        A fastmetrics metric, e.g. ``fm.f1_score`` or ``fm.roc_auc_score``, a
+        :func:`functools.partial` of one binding keyword arguments, or its
+        name (see :mod:`fastmetrics.inference.specs`).
     y_true : array-like or column name
     y_pred_a, y_pred_b : array-like or column name
         The two models' predictions (labels, or scores for score metrics) of

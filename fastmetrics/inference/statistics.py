@@ -30,28 +30,15 @@ from ..build import confusion_state, is_multilabel_input, score_state
 from ..exceptions import InputTypeError, InvalidParameterError, format_message
 from ..inputs._types import DictionaryChunk
 from ..kernels.cpu import resample as resample_kernels
-from ..metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
-                       cohen_kappa_score, f1_score, fbeta_score, hamming_loss, jaccard_score,
-                       matthews_corrcoef, negative_predictive_value_score, precision_score,
-                       recall_score, roc_auc_score, specificity_score, zero_one_loss)
 from ..binned import BinnedScoreState, binned_score_state
-from ..metrics.topk import TopKState, top_k_accuracy_score, top_k_state
+from ..metrics.topk import TopKState, top_k_state
 from ..states import ConfusionState, ScoreState
 from .batched import check_scalar, evaluate_tables, metric_value, present_state
 from .resampling import CountTable, resample_blocks
+from .specs import lookup, resolve
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
-           "build_statistic", "CONFUSION_METRICS", "RANKING_METRICS", "call_defined",
-           "metric_name"]
-
-#: Metrics of a ConfusionState: resampled as count tables.
-CONFUSION_METRICS = frozenset({
-    accuracy_score, balanced_accuracy_score, cohen_kappa_score, matthews_corrcoef,
-    zero_one_loss, hamming_loss, precision_score, recall_score, f1_score, fbeta_score,
-    jaccard_score, specificity_score, negative_predictive_value_score})
-
-#: Binary ranking metrics with a one-pass resampled kernel.
-RANKING_METRICS = {roc_auc_score: "roc_auc", average_precision_score: "average_precision"}
+           "build_statistic", "call_defined", "metric_name", "refuse_non_scalar"]
 
 #: Above this many distinct scores a generic function of a ScoreState gets no BCa
 #: (its jackknife costs one evaluation per distinct score and class).
@@ -189,11 +176,14 @@ def _confusion_strata(counts: np.ndarray, stratify: bool) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 def _binary_columns(state: ScoreState, kind: str, params: dict):
-    """(positives, negatives) count rows of the table, or None if the kernel can't serve."""
+    """(positives, negatives) count rows of the table, or None if the kernel can't serve.
+
+    ``kind`` is the metric's name, ``"roc_auc_score"`` or ``"average_precision_score"``.
+    """
     if state.weighted or state.classes.size != 2:
         return None
     counts = state.class_counts
-    if kind == "roc_auc":
+    if kind == "roc_auc_score":
         if params.get("max_fpr") not in (None, 1) or params.get("labels") is not None:
             return None
         return counts[1], counts[0]  # the greater label is positive (sklearn)
@@ -224,7 +214,10 @@ def _table_areas(pos, neg, seed, n_resamples):
 
 
 class ScoreTable:
-    """Binary ROC AUC or average precision of a Poisson-resampled ScoreState."""
+    """Binary ROC AUC or average precision of a Poisson-resampled ScoreState.
+
+    ``kind`` is the metric's name, ``"roc_auc_score"`` or ``"average_precision_score"``.
+    """
 
     has_jackknife = True
     route = "poisson table"
@@ -237,7 +230,7 @@ class ScoreTable:
     def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
         twice_area, n_pos, n_neg, ap_sum = _table_areas(self.pos, self.neg, seed, n_resamples)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if self.kind == "roc_auc":
+            if self.kind == "roc_auc_score":
                 values = twice_area / (2.0 * n_pos.astype(np.float64) * n_neg)
                 values[(n_pos == 0) | (n_neg == 0)] = np.nan
             else:
@@ -246,7 +239,8 @@ class ScoreTable:
         return values
 
     def jackknife(self):
-        return (auc_jackknife if self.kind == "roc_auc" else ap_jackknife)(self.pos, self.neg)
+        return (auc_jackknife if self.kind == "roc_auc_score" else ap_jackknife)(self.pos,
+                                                                                  self.neg)
 
 
 def auc_jackknife(pos: np.ndarray, neg: np.ndarray):
@@ -563,30 +557,50 @@ def _second_argument(metric) -> str:
     return names[1]
 
 
+def refuse_non_scalar(spec) -> None:
+    """A metric returning more than one number (its spec has no route) cannot be resampled."""
+    if spec.resampling is None:
+        raise InvalidParameterError(format_message(
+            "metric", f"{spec.name} returns more than one number (a matrix, curve, interval "
+                      "or report), but the bootstrap needs a scalar metric",
+            fix="Bootstrap a scalar metric (e.g. fm.f1_score, fm.roc_auc_score), or pass "
+                "state= and a function f(state) -> float of your own"))
+
+
 def build_statistic(metric, y_true, y_pred, *, state, sample_weight, threshold,
                     positive_class, strata, stratify, data, drop_nulls, metric_params):
-    """The statistic object of one model (see the module docstring)."""
-    name = metric_name(metric)
-    if not callable(metric):
-        raise InvalidParameterError(format_message(
-            "metric", f"must be a fastmetrics metric or a function of a state, got {metric!r}"))
+    """The statistic of one model (see the module docstring).
+
+    ``metric`` is resolved by :func:`fastmetrics.inference.specs.resolve` (a
+    partial's keywords join ``metric_params``, which win); with ``state=`` it
+    may also be a user's function of the state.
+    """
     if state is not None:
         extra = [k for k, v in (("y_true", y_true), ("y_pred", y_pred),
                                 ("sample_weight", sample_weight), ("data", data),
                                 ("threshold", threshold), ("strata", strata)) if v is not None]
+        ours = lookup(metric)[0] is not None
         if extra:
             raise InvalidParameterError(format_message(
                 extra[0], "cannot be combined with state= (the state already holds the rows)",
                 fix="Pass either the rows or a state"))
-        return _state_statistic(metric, state, stratify, metric_params, name)
-    if metric in CONFUSION_METRICS:
+        if not ours:  # a user's function of a state
+            return _state_statistic(metric, None, state, stratify, metric_params,
+                                    metric_name(metric))
+        spec, metric_params = resolve(metric, metric_params)
+        refuse_non_scalar(spec)
+        return _state_statistic(spec.metric, spec, state, stratify, metric_params, spec.name)
+    spec, metric_params = resolve(metric, metric_params)
+    refuse_non_scalar(spec)
+    metric, name, route = spec.metric, spec.name, spec.resampling
+    if route == "count_table":
         multilabel = _two_d(y_true, data) or _two_d(y_pred, data)
         if sample_weight is None and not multilabel:
             pos_label = metric_params.get("pos_label", 1)
             built = confusion_state(y_true, y_pred, groups=strata, threshold=threshold,
                                     pos_label=pos_label, data=data, drop_nulls=drop_nulls)
-            return _state_statistic(metric, built, stratify, metric_params, name)
-    elif metric in RANKING_METRICS:
+            return _state_statistic(metric, spec, built, stratify, metric_params, name)
+    elif route == "score_table":
         _refuse_strata(strata, stratify, "distinct-score table")
         binned = metric_params.get("thresholds")
         if (binned is not None and sample_weight is None and threshold is None
@@ -607,26 +621,22 @@ def build_statistic(metric, y_true, y_pred, *, state, sample_weight, threshold,
             except InputTypeError:
                 built = None  # 2-D scores named by a column of data=: resample rows
             if built is not None:
-                return _state_statistic(metric, built, False, metric_params, name)
-    elif metric is top_k_accuracy_score and sample_weight is None and threshold is None:
+                return _state_statistic(metric, spec, built, False, metric_params, name)
+    elif route == "rank_counts" and sample_weight is None and threshold is None:
         built = top_k_state(y_true, y_pred, labels=metric_params.get("labels"), data=data,
                             drop_nulls=drop_nulls)
         if _partitioning_counts(built):
             _refuse_strata(strata, stratify, "rank-count")
             params = {k: v for k, v in metric_params.items() if k != "labels"}
             return CountStateLoop(metric, params, built, name)
-    elif not hasattr(metric, "from_state"):
-        raise InputTypeError(format_message(
-            "metric", f"{name} is not a fastmetrics metric; a function of a state needs "
-                      "state=", fix="Pass state=fm.confusion_state(y_true, y_pred) (or "
-                                    "fm.score_state) and a function f(state) -> float"))
     _refuse_strata(strata, stratify, "row")
     return row_statistic([metric], y_true, [y_pred], sample_weight=sample_weight,
                          threshold=threshold, positive_class=positive_class, data=data,
                          drop_nulls=drop_nulls, params=metric_params, name=name)
 
 
-def _state_statistic(metric, state, stratify, params, name):
+def _state_statistic(metric, spec, state, stratify, params, name):
+    """The statistic of a state; ``spec`` is None for a user's function of the state."""
     if isinstance(state, ConfusionState):
         if state.weighted:
             raise InvalidParameterError(format_message(
@@ -639,11 +649,11 @@ def _state_statistic(metric, state, stratify, params, name):
     if isinstance(state, ScoreState):
         if stratify:
             _refuse_strata(None, stratify, "distinct-score table")
-        kind = RANKING_METRICS.get(metric)
-        columns = None if kind is None else _binary_columns(state, kind, params)
+        scored = spec is not None and spec.resampling == "score_table"
+        columns = _binary_columns(state, spec.name, params) if scored else None
         if columns is not None:
-            estimate = metric.from_state(state, **params)
-            return ScoreTable(kind, *columns, estimate, name)
+            estimate = spec.from_state(state, **params)
+            return ScoreTable(spec.name, *columns, estimate, name)
         return ScoreTableLoop(metric, params, state, name)
     if _partitioning_counts(state):
         if stratify:

@@ -2,9 +2,11 @@
 
 Every function has scikit-learn's name, signature and semantics, plus
 ``threshold=``, ``data=`` and ``drop_nulls=``; each carries its finalizer as
-``function.from_state(state, ...)``.
+``function.from_state(state, ...)``, typed as :class:`Metric` for type
+checkers and named in each function's "See Also" section.
 """
 
+from ._common import Metric  # noqa: F401 - the type of every public metric (not a metric)
 from .agreement import (accuracy_score, balanced_accuracy_score, cohen_kappa_score,
                         hamming_loss, matthews_corrcoef, zero_one_loss)
 from .confusion import confusion_matrix, multilabel_confusion_matrix

@@ -7,9 +7,12 @@ read side by side with sklearn's code and give the same numbers and warnings.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+import textwrap
 import warnings
+from typing import Any, Callable, ParamSpec, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -19,23 +22,79 @@ from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
 
 AVERAGE_OPTIONS = (None, "micro", "macro", "weighted", "samples")
 
+P = ParamSpec("P")
+R = TypeVar("R", covariant=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
-def finalized_by(finalizer):
+
+class Metric(Protocol[P, R]):
+    """What :func:`finalized_by` makes of a public metric, for type checkers.
+
+    The function keeps its own signature (``P``) and result (``R``), and
+    carries its finalizer: ``metric.from_state(state, **params)`` computes
+    the same metric from a state built beforehand.
+    """
+
+    __name__: str
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    def from_state(self, state: Any, /, **params: Any) -> R: ...
+
+
+def finalized_by(finalizer: Callable[..., Any]) -> Callable[[Callable[P, R]], Metric[P, R]]:
     """Attach ``finalizer`` to a public metric as ``metric.from_state``.
 
     ``metric.from_state(state, **params)`` computes the metric from a state
     built by :func:`fastmetrics.confusion_state` (or merged from chunks),
     which is how streaming, distributed and bootstrap code reuse the metric.
+    The result is typed as a :class:`Metric` (so type checkers know
+    ``from_state``), and the docstring gains a "See Also" entry naming
+    ``metric.from_state`` and its keywords (so ``help(metric)`` shows it).
     """
-    def attach(public):
-        public.from_state = finalizer
-        return public
+    def attach(public: Callable[P, R]) -> Metric[P, R]:
+        public.from_state = finalizer  # type: ignore[attr-defined]
+        public.__doc__ = _with_from_state_entry(public.__doc__, public.__name__, finalizer)
+        return cast("Metric[P, R]", public)
     return attach
 
 
-def fill_doc(**parts):
+#: numpydoc sections that come after "See Also", in order.
+_AFTER_SEE_ALSO = ("Notes", "References", "Examples")
+
+
+def _with_from_state_entry(doc, name: str, finalizer) -> str | None:
+    """``doc`` with a "See Also" entry for ``name.from_state`` (before Notes/Examples)."""
+    if not doc:
+        return doc
+    signature = inspect.signature(finalizer)
+    # annotations are strings under postponed evaluation; the call reads better without
+    signature = signature.replace(
+        parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+        return_annotation=signature.empty)
+    call = f"{name}.from_state{signature}"
+    lines = doc.split("\n")
+    headers = {line.strip(): i for i, line in enumerate(lines)
+               if i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}}
+    indent = next((lines[i][:len(lines[i]) - len(lines[i].lstrip())]
+                   for i in headers.values()), "    ")
+    body = textwrap.wrap(f"The same result from a state built beforehand (or merged from "
+                         f"chunks): ``{call}``.", width=88 - len(indent) - 4,
+                         break_on_hyphens=False)
+    entry = [f"{indent}{name}.from_state :"] + [f"{indent}    {part}" for part in body]
+    if "See Also" in headers:
+        at = headers["See Also"] + 2
+        return "\n".join(lines[:at] + entry + lines[at:])
+    at = min((headers[h] for h in _AFTER_SEE_ALSO if h in headers), default=None)
+    section = [f"{indent}See Also", f"{indent}--------", *entry, ""]
+    if at is None:
+        return doc.rstrip() + "\n\n" + "\n".join(section) + indent
+    return "\n".join(lines[:at] + section + lines[at:])
+
+
+def fill_doc(**parts: str) -> Callable[[F], F]:
     """Fill ``%(name)s`` markers of a docstring with shared parameter text."""
-    def fill(func):
+    def fill(func: F) -> F:
         func.__doc__ = func.__doc__ % parts
         return func
     return fill
