@@ -117,7 +117,7 @@ def _numpy_simd() -> dict:
     """numpy's SIMD dispatch, and which sort kernel np.sort will use.
 
     On Zen 4 the AVX-512 (x86-simd-sort) kernel for 32/64-bit keys is slower
-    than the AVX2 one (DESIGN.md section 9), so a sort timing without this
+    than the AVX2 one (docs/architecture.md, "Measured on this machine"), so a sort timing without this
     note cannot be interpreted.
     """
     import numpy as np

@@ -7,7 +7,7 @@ times, at n = 10^7 rows with ~30% positives:
   weights (the whole table: distinct scores, counts, weight sums);
 * ``np.sort`` of the packed uint64 keys (score key << 1 | label for float32;
   for float64 the 64-bit score keys alone, the label does not fit), the
-  one-sort approach of DESIGN.md section 4 -- it only sorts, it does not
+  one-sort approach of docs/architecture.md ("Ranking tables") -- it only sorts, it does not
   count;
 * ``np.argsort(y_score, kind="mergesort")``, the stable argsort that is 70-80%
   of scikit-learn's curve functions (which then still gather and cumsum);
@@ -20,7 +20,7 @@ call is the process's RSS high-water mark, outputs included, and the table
 says how much of it is the output itself.
 
 On this VM, memory freed by one call is handed back to the host within
-seconds and touching fresh pages is slow (DESIGN.md section 9): a call made
+seconds and touching fresh pages is slow (docs/architecture.md, "Measured on this machine"): a call made
 right after other large allocations (round-robin timing) ran up to 2x slower
 than the back-to-back repeats reported here, for every column alike. Fewer
 touched bytes are the lever; see the memory columns.

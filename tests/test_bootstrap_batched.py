@@ -23,7 +23,8 @@ from sklearn.exceptions import UndefinedMetricWarning as SkUndefinedMetricWarnin
 
 import fastmetrics as fm
 from fastmetrics.exceptions import InvalidParameterError, LabelError
-from fastmetrics.inference.batched import batched_finalizer, evaluate_tables, table_values
+from fastmetrics.inference.batched import table_values
+from fastmetrics.inference.specs import batched_finalizer, evaluate_tables
 
 # -- the supported matrix ----------------------------------------------------
 

@@ -24,7 +24,7 @@ import pytest
 
 import fastmetrics as fm
 from fastmetrics.exceptions import InputTypeError, InvalidParameterError
-from fastmetrics.inference.batched import batched_finalizer
+from fastmetrics.inference.specs import batched_finalizer
 from fastmetrics.inference.specs import (ROUTES, MetricSpec, find_spec, metric_specs, resolve,
                                          spec_of)
 

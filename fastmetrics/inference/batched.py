@@ -13,7 +13,7 @@ that the resampled rows would have built (only the labels that occur in the
 table) and calls the metric's own finalizer on it, recording its warnings. It
 serves any metric, including a user's ``f(state) -> float``.
 
-:func:`batched_finalizer` returns, for the metrics and parameters it knows, a
+:func:`fastmetrics.inference.specs.batched_finalizer` returns, for the metrics and parameters it knows, a
 vectorized function that gives the same values and the same ``undefined``
 mask. Each one mirrors its finalizer in :mod:`fastmetrics.metrics.agreement`
 or :mod:`fastmetrics.metrics.prf` term by term, so that the two routes agree
@@ -41,9 +41,9 @@ bit for bit on every table the tests try (and to float64 rounding in any case):
   are computed as masks and reported as undefined.
 
 Loops run over K (or over the at most K + 1 subset sizes), never over B.
-Anything not listed in :func:`batched_finalizer` (``average=None`` or
+Anything not listed in :func:`fastmetrics.inference.specs.batched_finalizer` (``average=None`` or
 ``"samples"``, ``cohen_kappa_score`` with ``labels=``, invalid parameter
-values, user callables) returns ``None`` there, and :func:`evaluate_tables`
+values, user callables) returns ``None`` there, and :func:`fastmetrics.inference.specs.evaluate_tables`
 falls back to :func:`table_values`.
 """
 
@@ -60,7 +60,7 @@ from ..exceptions import (FastMetricsError, InputTypeError, InvalidParameterErro
                           UndefinedMetricWarning, format_message)
 from ..states import ConfusionState
 
-__all__ = ["table_values", "batched_finalizer", "evaluate_tables", "BATCHED_TWINS"]
+__all__ = ["table_values", "BATCHED_TWINS"]
 
 BatchedFinalizer = Callable[[np.ndarray, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
 
@@ -73,7 +73,7 @@ def table_values(metric, params, counts, classes) -> tuple[np.ndarray, np.ndarra
     """The metric of each of B count tables, one finalizer call per table.
 
     This loop is the definition of the bootstrap's value of a resample and of
-    an *undefined* resample; :func:`batched_finalizer` returns vectorized
+    an *undefined* resample; :func:`fastmetrics.inference.specs.batched_finalizer` returns vectorized
     equivalents of it. For table ``b``:
 
     1. The labels present are those with a nonzero row or column sum in the
@@ -200,78 +200,6 @@ def _check_tables(counts, classes):
 # ---------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------
-
-def batched_finalizer(metric, params) -> BatchedFinalizer | None:
-    """A vectorized equivalent of :func:`table_values` for this metric and these params.
-
-    Supported (everything else gives ``None``):
-
-    * ``accuracy_score``, ``zero_one_loss`` (``normalize``), ``hamming_loss``;
-    * ``balanced_accuracy_score`` (``adjusted``), ``matthews_corrcoef``;
-    * ``cohen_kappa_score`` (``weights`` None, ``"linear"``, ``"quadratic"``;
-      ``replace_undefined_by``; not ``labels=``);
-    * ``precision_score``, ``recall_score``, ``f1_score``, ``fbeta_score``
-      (``beta``), ``jaccard_score``, ``specificity_score``,
-      ``negative_predictive_value_score`` with ``average`` in ``"binary"``,
-      ``"micro"``, ``"macro"``, ``"weighted"``, ``labels`` None or a non-empty
-      1-D list, any ``pos_label`` and any valid ``zero_division``.
-
-    Parameter values the finalizer would refuse on every table give ``None``
-    too (the caller should validate them on the original state first).
-
-    Parameters
-    ----------
-    metric : callable
-        A public fastmetrics metric, its ``from_state``, or a user callable.
-    params : dict
-        Keyword arguments of the finalizer.
-
-    Returns
-    -------
-    callable or None
-        ``fn(counts, classes) -> (values, undefined)`` with the arguments and
-        results of :func:`table_values`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import fastmetrics as fm
-    >>> fn = batched_finalizer(fm.f1_score, {"average": "macro"})
-    >>> counts = np.array([[[3, 1], [0, 2]], [[4, 0], [0, 0]]])
-    >>> values, undefined = fn(counts, np.array([0, 1]))
-    >>> [round(v, 4) for v in values.tolist()], undefined.tolist()
-    ([0.8286, 1.0], [False, False])
-    >>> batched_finalizer(fm.f1_score, {"average": None}) is None
-    True
-    """
-    from .specs import find_spec  # the specs point at BATCHED_TWINS below: import late
-    spec = find_spec(metric)
-    if spec is None or spec.batched is None:
-        return None
-    return spec.batched(dict(params or {}))
-
-
-def evaluate_tables(metric, params, counts, classes) -> tuple[np.ndarray, np.ndarray]:
-    """The metric of each of B count tables: vectorized where possible.
-
-    Uses :func:`batched_finalizer` when it supports ``metric`` and ``params``,
-    else the per-table loop :func:`table_values`; both give the same result.
-
-    Parameters
-    ----------
-    metric, params, counts, classes
-        As for :func:`table_values`.
-
-    Returns
-    -------
-    values : ndarray of float64, shape (B,)
-    undefined : ndarray of bool, shape (B,)
-    """
-    fn = batched_finalizer(metric, params)
-    if fn is None:
-        return table_values(metric, params, counts, classes)
-    return fn(counts, classes)
-
 
 # ---------------------------------------------------------------------------
 # Shared per-table sums and masked reductions
@@ -732,7 +660,7 @@ def _single_ratio(spec, ratio, tp, fp, fn, tn, average, selected):
 # ---------------------------------------------------------------------------
 
 #: Public metric name -> ``builder(params)``, which gives the vectorized finalizer
-#: for those params or None (see :func:`batched_finalizer`).
+#: for those params or None (see :func:`fastmetrics.inference.specs.batched_finalizer`).
 BATCHED_TWINS = {
     "accuracy_score": lambda p: _count_ratio(p, "accuracy"),
     "zero_one_loss": lambda p: _count_ratio(p, "zero_one"),

@@ -63,6 +63,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from ..build import confusion_state, multilabel_state, score_state
 from ..calibration_build import calibration_state, loss_state
 from ..calibration_state import CalibrationState, LossState
@@ -80,11 +82,12 @@ from ..metrics.thresholds import (best_fbeta_threshold, operating_point, precisi
                                   recall_at_precision, youden_threshold)
 from ..metrics.topk import TopKState, top_k_state
 from ..states import ConfusionState, MultilabelState, ScoreState
-from .batched import BATCHED_TWINS
+from .batched import BATCHED_TWINS, BatchedFinalizer, table_values
 from .delong import delong_interval, delong_roc_variance
 from .proportions import proportion_interval
 
-__all__ = ["MetricSpec", "ROUTES", "spec_of", "resolve", "lookup", "find_spec", "metric_specs"]
+__all__ = ["MetricSpec", "ROUTES", "spec_of", "resolve", "lookup", "find_spec", "metric_specs",
+           "batched_finalizer", "evaluate_tables"]
 
 #: The bootstrap's routes, cheapest first (None: not a scalar, not resampled).
 ROUTES = ("count_table", "score_table", "rank_counts", "rows")
@@ -334,3 +337,78 @@ def spec_of(metric) -> MetricSpec:
     'negative_predictive_value_score'
     """
     return resolve(metric)[0]
+
+
+# ---------------------------------------------------------------------------
+# Batched finalizers: many count tables at once
+# ---------------------------------------------------------------------------
+
+def batched_finalizer(metric, params) -> BatchedFinalizer | None:
+    """A vectorized equivalent of :func:`table_values` for this metric and these params.
+
+    Supported (everything else gives ``None``):
+
+    * ``accuracy_score``, ``zero_one_loss`` (``normalize``), ``hamming_loss``;
+    * ``balanced_accuracy_score`` (``adjusted``), ``matthews_corrcoef``;
+    * ``cohen_kappa_score`` (``weights`` None, ``"linear"``, ``"quadratic"``;
+      ``replace_undefined_by``; not ``labels=``);
+    * ``precision_score``, ``recall_score``, ``f1_score``, ``fbeta_score``
+      (``beta``), ``jaccard_score``, ``specificity_score``,
+      ``negative_predictive_value_score`` with ``average`` in ``"binary"``,
+      ``"micro"``, ``"macro"``, ``"weighted"``, ``labels`` None or a non-empty
+      1-D list, any ``pos_label`` and any valid ``zero_division``.
+
+    Parameter values the finalizer would refuse on every table give ``None``
+    too (the caller should validate them on the original state first).
+
+    Parameters
+    ----------
+    metric : callable
+        A public fastmetrics metric, its ``from_state``, or a user callable.
+    params : dict
+        Keyword arguments of the finalizer.
+
+    Returns
+    -------
+    callable or None
+        ``fn(counts, classes) -> (values, undefined)`` with the arguments and
+        results of :func:`table_values`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastmetrics as fm
+    >>> fn = batched_finalizer(fm.f1_score, {"average": "macro"})
+    >>> counts = np.array([[[3, 1], [0, 2]], [[4, 0], [0, 0]]])
+    >>> values, undefined = fn(counts, np.array([0, 1]))
+    >>> [round(v, 4) for v in values.tolist()], undefined.tolist()
+    ([0.8286, 1.0], [False, False])
+    >>> batched_finalizer(fm.f1_score, {"average": None}) is None
+    True
+    """
+    spec = find_spec(metric)
+    if spec is None or spec.batched is None:
+        return None
+    return spec.batched(dict(params or {}))
+
+
+def evaluate_tables(metric, params, counts, classes) -> tuple[np.ndarray, np.ndarray]:
+    """The metric of each of B count tables: vectorized where possible.
+
+    Uses :func:`batched_finalizer` when it supports ``metric`` and ``params``,
+    else the per-table loop :func:`table_values`; both give the same result.
+
+    Parameters
+    ----------
+    metric, params, counts, classes
+        As for :func:`table_values`.
+
+    Returns
+    -------
+    values : ndarray of float64, shape (B,)
+    undefined : ndarray of bool, shape (B,)
+    """
+    fn = batched_finalizer(metric, params)
+    if fn is None:
+        return table_values(metric, params, counts, classes)
+    return fn(counts, classes)

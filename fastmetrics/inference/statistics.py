@@ -33,9 +33,9 @@ from ..kernels.cpu import resample as resample_kernels
 from ..binned import BinnedScoreState, binned_score_state
 from ..metrics.topk import TopKState, top_k_state
 from ..states import ConfusionState, ScoreState
-from .batched import check_scalar, evaluate_tables, metric_value, present_state
+from .batched import check_scalar, metric_value, present_state
 from .resampling import CountTable, resample_blocks
-from .specs import lookup, resolve
+from .specs import evaluate_tables, lookup, resolve
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
            "build_statistic", "call_defined", "metric_name", "refuse_non_scalar"]

@@ -17,7 +17,7 @@ Performance notes, measured on the 2-core Zen 4 development machine:
   values really were 0/1.
 * Parallel work hands each thread a contiguous block of rows and its own
   partial table (no atomics, exact int64 totals); Numba's ``prange`` body only
-  dispatches to the serial block function (see DESIGN.md section 9).
+  dispatches to the serial block function (docs/architecture.md, "Measured on this machine").
 * Counters are int64 and weight sums float64 (or int64 for integer weights):
   never 32-bit accumulators.
 """

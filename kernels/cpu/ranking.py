@@ -55,7 +55,7 @@ figures are in ``benchmarks/sort_probe.py``'s table):
   The counts get fresh arrays as long as the keys, of which only the pages
   written are ever touched; on one thread they are then shrunk in place, on
   more the table is a slice of them. On this VM touching fresh pages costs
-  more than sorting in them (DESIGN.md section 9).
+  more than sorting in them (docs/architecture.md, "Measured on this machine").
 
 Kernels never raise on data: callers check for NaN first (``count_nonfinite``).
 Any nonzero label counts as positive.
