@@ -243,11 +243,11 @@ def _weighted_rest_areas(scores, positive, weights):
     kernel walks the sorted negatives.
     """
     keys = sort_keys(np.ascontiguousarray(scores))
-    pos_keys = np.sort(keys[positive], kind="stable")
     neg_order = np.argsort(keys[~positive], kind="stable")
     neg_keys = keys[~positive][neg_order]
     neg_w = weights[~positive][neg_order]
-    order = np.argsort(keys[positive], kind="stable")
+    order = np.argsort(keys[positive], kind="stable")  # sorted once: keys and weights
+    pos_keys = keys[positive][order]
     pos_w = weights[positive][order]
     if pos_keys.size == 0:
         return 0.0, 0.0
