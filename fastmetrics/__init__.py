@@ -11,34 +11,69 @@ inputs, built on small mergeable states (see :class:`ConfusionState`).
 """
 
 from . import exceptions
-from ._state import State
-from .binned import BinnedScoreState, binned_score_state
-from .build import confusion_state, multilabel_state, score_state
-from .calibration_build import calibration_state, loss_state
-from .calibration_state import CalibrationState, LossState
-from .evaluate import Evaluation, evaluate
-from .exceptions import (FastMetricsError, NullsDroppedWarning, UndefinedMetricWarning)
-from .metrics import *  # noqa: F401,F403 - the public metric functions
-from .metrics import __all__ as _metric_names
-from .multiclass_scores import (MulticlassScoreState, MultilabelScoreState,
-                                multiclass_score_state)
-from .metrics.curves import (binned_average_precision, binned_average_precision_bound,
-                             binned_roc_auc, binned_roc_auc_bound)
-from .states import ConfusionState, MultilabelState, ScoreState
-from .metrics.topk import TopKState, top_k_state
+from ._core.metric import Metric
+from ._core.state import State
+from .exceptions import FastMetricsError, NullsDroppedWarning, UndefinedMetricWarning
+
+# the families: state, builder, finalizers
+from .confusion.state import ConfusionState, MultilabelState
+from .confusion.build import confusion_state, multilabel_state
+from .confusion.matrix import confusion_matrix, multilabel_confusion_matrix
+from .confusion.prf import (f1_score, fbeta_score, jaccard_score,
+                            negative_predictive_value_score, precision_recall_fscore_support,
+                            precision_score, recall_score, specificity_score)
+from .confusion.agreement import (accuracy_score, balanced_accuracy_score, cohen_kappa_score,
+                                  hamming_loss, matthews_corrcoef, zero_one_loss)
+from .confusion.report import classification_report
+from .ranking.state import MulticlassScoreState, MultilabelScoreState, ScoreState
+from .ranking.build import score_state
+from .ranking.build_multiclass import multiclass_score_state
+from .ranking.curves import det_curve, precision_recall_curve, roc_curve
+from .ranking.auc import average_precision_score, roc_auc_score
+from .ranking.thresholds import (OperatingPoint, best_fbeta_threshold, operating_point,
+                                 precision_at_recall, recall_at_precision, youden_threshold)
+from .binned.state import BinnedScoreState
+from .binned.build import binned_score_state
+from .binned.curves import (binned_average_precision, binned_average_precision_bound,
+                            binned_roc_auc, binned_roc_auc_bound)
+from .calibration.state import CalibrationState
+from .calibration.build import calibration_state
+from .calibration.metrics import (ReliabilityDiagram, calibration_curve,
+                                  expected_calibration_error, maximum_calibration_error,
+                                  reliability_diagram)
+from .losses.state import LossState
+from .losses.build import loss_state
+from .losses.metrics import brier_score_loss, log_loss
+from .topk.state import TopKState
+from .topk.build import top_k_state
+from .topk.metrics import top_k_accuracy_score
+
+# above the families: intervals and tests, then the evaluation job
 from . import inference
 from .inference import (BootstrapResult, ConfidenceInterval, PairedBootstrapResult, TestResult,
                         bootstrap, clopper_pearson_interval, delong_interval,
                         delong_roc_variance, delong_test, mcnemar_test, paired_bootstrap,
                         permutation_test, proportion_interval, wilson_interval)
+from .evaluation.job import Evaluation, evaluate
 
 __version__ = "0.1.0"
 
 #: scikit-learn has no such metric; aliases kept short for reports.
-npv_score = negative_predictive_value_score  # noqa: F405
+npv_score = negative_predictive_value_score
 
 __all__ = [
-    *_metric_names, "npv_score",
+    # the metric functions: each a Metric, finalized by its ``.from_state``
+    "accuracy_score", "balanced_accuracy_score", "classification_report",
+    "cohen_kappa_score", "confusion_matrix", "f1_score", "fbeta_score", "hamming_loss",
+    "jaccard_score", "matthews_corrcoef", "multilabel_confusion_matrix",
+    "negative_predictive_value_score", "precision_recall_fscore_support", "precision_score",
+    "recall_score", "specificity_score", "zero_one_loss",
+    "precision_recall_curve", "roc_curve", "det_curve", "roc_auc_score",
+    "average_precision_score", "calibration_curve", "expected_calibration_error",
+    "maximum_calibration_error", "reliability_diagram", "log_loss", "brier_score_loss",
+    "top_k_accuracy_score", "best_fbeta_threshold", "youden_threshold", "precision_at_recall",
+    "recall_at_precision", "operating_point",
+    "npv_score", "Metric", "ReliabilityDiagram", "OperatingPoint",
     "confusion_state", "multilabel_state", "score_state", "calibration_state", "loss_state",
     "State", "ConfusionState", "MultilabelState", "ScoreState", "CalibrationState",
     "LossState",

@@ -2,7 +2,7 @@
 
 Arrays already on an NVIDIA GPU (CuPy arrays, torch CUDA tensors, anything with
 ``__cuda_array_interface__`` or CUDA DLPack) are computed on the device by the
-few builders that have a GPU path (:mod:`fastmetrics.gpu`). Those builders ask
+few builders that have a GPU path (:mod:`fastmetrics._core.gpu`). Those builders ask
 :func:`backend_of` which backend the arguments call for; it is the one place
 that decides, and it refuses host and GPU arrays mixed in one call.
 

@@ -21,7 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import fastmetrics as fm
-from fastmetrics._state import _same as same_value
+from fastmetrics._core.state import _same as same_value
 from fastmetrics.exceptions import InputTypeError, InvalidParameterError, LabelError
 
 

@@ -617,7 +617,7 @@ def test_zero_weight_class_gives_nan_or_refuses_partial_auc():
 
 
 def test_curve_sums_of_either_state_share_the_contract():
-    from fastmetrics.metrics.curves import _curve_sums
+    from fastmetrics.ranking.curves import _curve_sums
     y, s = [0, 1, 1, 0, 1], [0.1, 0.7, 0.7, 0.3, 0.2]
     exact = _curve_sums(fm.score_state(y, s), 1)
     binned = _curve_sums(fm.binned_score_state(y, s, thresholds=np.unique(s)), 1)

@@ -21,14 +21,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.calibration import calibration_curve as sk_calibration_curve
 
-from fastmetrics.calibration_build import calibration_state
-from fastmetrics.calibration_state import CalibrationState
+from fastmetrics.calibration.build import calibration_state
+from fastmetrics.calibration.state import CalibrationState
 from fastmetrics.exceptions import (EmptyInputError, FastMetricsError, InputTypeError,
                                     InvalidInputError, InvalidParameterError, LabelError,
                                     NullsDroppedWarning, NullValueError)
-from fastmetrics.metrics.calibration import (ReliabilityDiagram, calibration_curve,
-                                             expected_calibration_error,
-                                             maximum_calibration_error, reliability_diagram)
+from fastmetrics.calibration.metrics import ReliabilityDiagram, calibration_curve, expected_calibration_error, maximum_calibration_error, reliability_diagram
 
 RTOL = 1e-12
 
@@ -427,9 +425,9 @@ def test_weight_and_norm_errors():
         expected_calibration_error.from_state(state, norm=None)
 
 
-@pytest.mark.parametrize("name", ["fastmetrics.calibration_state",
-                                  "fastmetrics.calibration_build",
-                                  "fastmetrics.metrics.calibration"])
+@pytest.mark.parametrize("name", ["fastmetrics.calibration.state",
+                                  "fastmetrics.calibration.build",
+                                  "fastmetrics.calibration.metrics"])
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     with warnings.catch_warnings():
@@ -440,7 +438,7 @@ def test_docstring_examples(name):
 
 def test_calibration_state_positive_class():
     """One class of a multiclass column against its own probability column."""
-    from fastmetrics.calibration_build import calibration_state
+    from fastmetrics.calibration.build import calibration_state
     rng = np.random.default_rng(11)
     y = rng.choice(np.array(["a", "b", "c"]), 2_000)
     p = np.clip(rng.random(2_000) * 0.6 + 0.35 * (y == "b"), 0, 1)

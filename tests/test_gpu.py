@@ -20,7 +20,7 @@ import sklearn.metrics as skm
 import fastmetrics as fm
 from fastmetrics.exceptions import (InputTypeError, InvalidParameterError,
                                     LengthMismatchError, MissingDependencyError)
-from fastmetrics.gpu import is_device_array
+from fastmetrics._backend import is_device_array
 
 
 def _device_available() -> bool:

@@ -26,6 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The layers, lowest first: (name, the modules in it). A module belongs to the
 #: first entry that is its name or a package above it. Same-layer imports are
 #: allowed (the cycle check still applies to them).
+#: The metric families: one package each, with the same module roles.
+FAMILIES = ("fastmetrics.confusion", "fastmetrics.ranking", "fastmetrics.binned",
+            "fastmetrics.calibration", "fastmetrics.losses", "fastmetrics.topk")
+
 LAYERS = (
     # compute kernels (Numba, CuPy, numpy oracles): they know nothing of the public
     # package, so they can be tested, benchmarked and replaced on their own
@@ -34,19 +38,16 @@ LAYERS = (
     # reading the caller's arguments: batches of numpy arrays, and which backend
     # (host or GPU) holds them
     ("inputs", ("fastmetrics.inputs", "fastmetrics._backend")),
-    # the shared core: the State protocol, label encoding, the confusion and score
-    # states and their builders, and the device side of those builders
-    ("core", ("fastmetrics._state", "fastmetrics.states", "fastmetrics._encode",
-              "fastmetrics.build", "fastmetrics.gpu")),
-    # the metric families: confusion, ranking and curves (binned and multiclass
-    # states), calibration and losses, top-k
-    ("families", ("fastmetrics.metrics", "fastmetrics.binned", "fastmetrics.multiclass_scores",
-                  "fastmetrics.calibration_state", "fastmetrics.calibration_build")),
+    # what every family shares: the State protocol, the batch pipeline, column
+    # getters, label encoding and rules, metric docs and checks, the device side
+    ("core", ("fastmetrics._core",)),
+    # the metric families, each a package of state, build and finalizers
+    ("families", FAMILIES),
     ("inference", ("fastmetrics.inference",)),
     # the report (the evaluation job and its demo data), the command line, and the
     # package's own __init__, which re-exports everything below it
-    ("report", ("fastmetrics.evaluate", "fastmetrics.evaluate_uncertainty",
-                "fastmetrics.datasets", "fastmetrics.bindings", "fastmetrics")),
+    ("report", ("fastmetrics.evaluation", "fastmetrics.datasets", "fastmetrics.bindings",
+                "fastmetrics")),
 )
 
 #: Imports that climb a layer today, each with why it is tolerated:
@@ -198,11 +199,11 @@ def _cycle_path(graph, component) -> str:
 
 def test_the_graph_sees_the_project():
     # the reader must find the modules and their imports, or the checks below pass vacuously
-    assert {"fastmetrics.build", "fastmetrics.kernels.cpu.confusion",
+    assert {"fastmetrics.confusion.build", "fastmetrics.kernels.cpu.confusion",
             "fastmetrics.bindings.cli", "fastmetrics.inputs._sources"} <= set(MODULES)
-    assert "fastmetrics.inputs" in GRAPH["fastmetrics.build"]
-    assert "fastmetrics.kernels.cpu.ranking" in GRAPH["fastmetrics._encode"]  # in a function
-    assert "fastmetrics.evaluate" in GRAPH["fastmetrics.bindings.cli"]
+    assert "fastmetrics.inputs" in GRAPH["fastmetrics._core.pipeline"]
+    assert "fastmetrics.kernels.cpu.ranking" in GRAPH["fastmetrics.ranking.build"]  # in a function
+    assert "fastmetrics.evaluation.job" in GRAPH["fastmetrics.bindings.cli"]
 
 
 def test_cycle_finder_finds_a_cycle_hidden_in_a_function():
@@ -243,3 +244,47 @@ def test_kernels_import_nothing_of_the_public_package():
         if _layer(module) == 0:
             outside = [t for t in edges if _layer(t) != 0]
             assert not outside, f"{module} imports {outside}"
+
+
+def _package(module: str) -> str:
+    """The top package of one of our modules: ``fastmetrics.<name>`` (or the root)."""
+    return ".".join(module.split(".")[:2])
+
+
+def _private_imports(modules=MODULES) -> list[str]:
+    """``from X import _name`` where X is in another package than the importer."""
+    found = []
+    for module, (path, is_package) in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[:len(base) - (node.level - 1)]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            if not source.startswith("fastmetrics") or _package(source) == _package(module):
+                continue
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                if private and f"{source}.{alias.name}" not in MODULES:  # a module is not a name
+                    found.append(f"{module} (line {node.lineno}) imports {alias.name} "
+                                 f"from {source}")
+    return found
+
+
+def test_no_package_imports_another_packages_private_names():
+    # what two packages share has a public name (in _core/ when families share it), so
+    # a family's private helpers can change without reading the other families
+    private = _private_imports()
+    assert not private, "private names imported across packages:\n" + "\n".join(private)
+
+
+def test_the_private_import_check_finds_one(tmp_path):
+    path = tmp_path / "state.py"
+    path.write_text("from ..ranking.curves import _curve_sums, precision_recall_curve\n"
+                    "from .build import _count_batch\n")
+    found = _private_imports({"fastmetrics.binned.state": (path, False)})
+    assert found == ["fastmetrics.binned.state (line 1) imports _curve_sums from "
+                     "fastmetrics.ranking.curves"]

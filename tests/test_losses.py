@@ -13,11 +13,11 @@ import sklearn.metrics as skm
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastmetrics.calibration_build import loss_state
-from fastmetrics.calibration_state import LossState
+from fastmetrics.losses.build import loss_state
+from fastmetrics.losses.state import LossState
 from fastmetrics.exceptions import (EmptyInputError, FastMetricsError, InputTypeError,
                                     InvalidInputError, InvalidParameterError, LabelError)
-from fastmetrics.metrics.losses import brier_score_loss, log_loss
+from fastmetrics.losses.metrics import brier_score_loss, log_loss
 
 from .conftest import assert_same_result, call_both
 
@@ -326,7 +326,7 @@ def test_errors_name_argument_and_row():
 
 
 def test_docstring_examples():
-    module = importlib.import_module("fastmetrics.metrics.losses")
+    module = importlib.import_module("fastmetrics.losses.metrics")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -26,7 +26,8 @@ from fastmetrics.kernels import reference_ranking as ref
 from fastmetrics.kernels.cpu import class_tables as kern
 from fastmetrics.kernels.cpu import row_ranking
 from fastmetrics.kernels.cpu.score_checks import score_checks
-from fastmetrics.multiclass_scores import MulticlassAreas, ranking_state
+from fastmetrics.ranking.state import MulticlassAreas
+from fastmetrics.ranking.build_multiclass import ranking_state
 
 from .conftest import assert_same_result, call_both
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fastmetrics as fm
-from fastmetrics._state import FORMAT_VERSION, MAGIC
+from fastmetrics._core.state import FORMAT_VERSION, MAGIC
 from fastmetrics.exceptions import (EmptyInputError, FastMetricsError, InputTypeError,
                                     InvalidParameterError, LabelError, StateFormatError,
                                     StateMergeError)

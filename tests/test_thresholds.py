@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import fastmetrics as fm
 from fastmetrics.exceptions import InvalidInputError, InvalidParameterError, LabelError
-from fastmetrics.metrics.thresholds import OperatingPoint
+from fastmetrics.ranking.thresholds import OperatingPoint
 
 NAMES = ["best_fbeta_threshold", "youden_threshold", "precision_at_recall",
          "recall_at_precision"]
@@ -434,7 +434,7 @@ def test_binned_operating_point_needs_one_of_its_thresholds():
 @pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
 def test_binned_score_state(name, kwargs):
     """The binned state of the package: its thresholds and a final -inf are the points."""
-    binned = pytest.importorskip("fastmetrics.binned")
+    binned = pytest.importorskip("fastmetrics.binned.build")
     rng = np.random.default_rng(9)
     y = (rng.random(400) < 0.3).astype(int)
     s = np.clip(0.25 * y + rng.random(400) * 0.75, 0, 1)

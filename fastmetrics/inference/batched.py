@@ -15,8 +15,8 @@ serves any metric, including a user's ``f(state) -> float``.
 
 :func:`fastmetrics.inference.specs.batched_finalizer` returns, for the metrics and parameters it knows, a
 vectorized function that gives the same values and the same ``undefined``
-mask. Each one mirrors its finalizer in :mod:`fastmetrics.metrics.agreement`
-or :mod:`fastmetrics.metrics.prf` term by term, so that the two routes agree
+mask. Each one mirrors its finalizer in :mod:`fastmetrics.confusion.agreement`
+or :mod:`fastmetrics.confusion.prf` term by term, so that the two routes agree
 bit for bit on every table the tests try (and to float64 rounding in any case):
 
 * The per-label sums every metric starts from -- diagonal, row and column
@@ -58,7 +58,7 @@ import numpy as np
 
 from ..exceptions import (FastMetricsError, InputTypeError, InvalidParameterError,
                           UndefinedMetricWarning, format_message)
-from ..states import ConfusionState
+from ..confusion.state import ConfusionState
 
 __all__ = ["table_values", "BATCHED_TWINS"]
 
@@ -433,10 +433,10 @@ def _kappa(params):
         return None
     if params.get("labels") is not None:
         return None
-    from ..metrics.agreement import _check_kappa_params
+    from ..confusion.agreement import check_kappa_params
     weights = params.get("weights")
     try:
-        _check_kappa_params(weights, params.get("replace_undefined_by", np.nan))
+        check_kappa_params(weights, params.get("replace_undefined_by", np.nan))
     except FastMetricsError:
         return None
     # replace_undefined_by does not matter: the finalizer warns wherever it is used.
@@ -503,8 +503,8 @@ _NPV = _Spec("negative predictive value", numerator=lambda tp, fp, fn, tn: tn,
 
 def _setwise(params, spec):
     """Builder of the batched twin of ``_prfs_from_state`` / ``_ratio_score``."""
-    from ..metrics._common import check_zero_division
-    from ..metrics.prf import _check_beta
+    from .._core.metric import check_zero_division
+    from ..confusion.prf import check_beta
     if not set(params) <= spec.keys:
         return None
     average = params.get("average", "binary")
@@ -514,7 +514,7 @@ def _setwise(params, spec):
     beta = params.get("beta", 1.0)
     try:
         check_zero_division(zero_division, allow_nan=spec.allow_nan)
-        _check_beta(beta)
+        check_beta(beta)
     except FastMetricsError:
         return None
     labels = params.get("labels")
@@ -565,7 +565,7 @@ def _setwise_sums(t, average, labels, pos_label):
     ``labels=None`` only the present ones count); and the (B,) tables on which
     the finalizer raises.
     """
-    from ..metrics._common import label_positions
+    from .._core.metric import label_positions
     failed = np.zeros(t.n_tables, dtype=bool)
     if average == "binary":
         # _set_wise_labels: a table with 3+ labels is multiclass (error); with 2 it

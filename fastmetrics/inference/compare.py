@@ -30,12 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..build import confusion_state
+from ..confusion.build import confusion_state
 from ..exceptions import InvalidParameterError, format_message
 from ..kernels.cpu import inference as inference_kernels
 from ..kernels.cpu import resample as resample_kernels
-from ..metrics import roc_auc_score
-from ..states import label_index, union_labels
+from ..ranking.auc import roc_auc_score
+from .._core.labels import label_index, union_labels
 from .bootstrap import BootstrapResult, check_bca, check_estimate, summarize
 from .delong import _paired_rows
 from .intervals import check_method
@@ -43,7 +43,7 @@ from .resampling import (STREAM_PERMUTATION, block_generator, block_size, check_
                          check_seed)
 from .results import TestResult, _short, check_confidence_level
 from .specs import resolve
-from .statistics import (ConfusionTables, _refuse_strata, _two_d, _second_argument,
+from .statistics import (ConfusionTables, _refuse_strata, _two_d, second_argument,
                          call_defined, metric_name, refuse_non_scalar, row_statistic)
 
 __all__ = ["PairedBootstrapResult", "paired_bootstrap", "permutation_test"]
@@ -59,7 +59,7 @@ def _check_alternative(alternative) -> str:
     return alternative
 
 
-def _tail_pvalue(null_values: np.ndarray, observed: float, alternative: str) -> float:
+def tail_pvalue(null_values: np.ndarray, observed: float, alternative: str) -> float:
     """``(1 + extreme) / (1 + R)`` over null values centred on 0 (NaN left out)."""
     null_values = null_values[~np.isnan(null_values)]
     # A tolerance so that resamples equal to the observed value up to rounding count.
@@ -324,7 +324,7 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
                            jackknife=jackknife, resampling=statistic.route, seed=seed,
                            return_values=return_values,
                            what=f"the difference of {statistic.name}")
-    pvalue = _tail_pvalue(diffs - observed, observed, alternative)
+    pvalue = tail_pvalue(diffs - observed, observed, alternative)
     return PairedBootstrapResult(est_a, est_b, difference, pvalue, alternative,
                                  statistic.name)
 
@@ -387,7 +387,7 @@ def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     if undefined == null.size:
         pvalue = math.nan
     else:
-        pvalue = _tail_pvalue(null, observed, alternative)
+        pvalue = tail_pvalue(null, observed, alternative)
     return TestResult(observed, pvalue, "approximate randomization", alternative,
                       {"metric": statistic.name, "estimate_a": est_a, "estimate_b": est_b,
                        "n_resamples": n_resamples, "n_undefined": undefined, "seed": seed})
@@ -422,7 +422,7 @@ def _row_permutations(statistic, n_resamples: int, seed: int):
     """Null differences by swapping the models' columns row by row."""
     out = np.empty(n_resamples)
     (metric_a, kw_a), (metric_b, kw_b) = statistic.calls
-    key = _second_argument(metric_a)
+    key = second_argument(metric_a)
     a, b = kw_a[key], kw_b[key]
     n = len(a)
     for r in range(n_resamples):

@@ -53,15 +53,17 @@ import warnings
 
 import numpy as np
 
-from ..build import _batches, _columns, _warn_dropped, is_multilabel_input, score_state
-from .._encode import _binary_scores
+from .._core.pipeline import open_batches, batch_column, warn_dropped, is_multilabel_input
+from ..ranking.build import score_state
+from ..ranking.build import checked_binary_scores
 from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                           InvalidParameterError, LabelError, UndefinedMetricWarning,
                           format_message)
 from ..kernels.cpu import curves as area_kernels
 from ..kernels.cpu import inference as inference_kernels
-from ..metrics._common import finalized_by
-from ..states import ScoreState, label_index, union_labels
+from .._core.metric import finalized_by
+from ..ranking.state import ScoreState
+from .._core.labels import label_index, union_labels
 from .results import ConfidenceInterval, TestResult, check_confidence_level
 
 __all__ = ["delong_roc_variance", "delong_interval", "delong_test"]
@@ -270,7 +272,7 @@ def _paired_rows(y_true, y_score_a, y_score_b, data, drop_nulls):
     messages call ``y_true``.
     """
     roles = dict(zip(_PAIRED_ROLES, (y_true, y_score_a, y_score_b)))
-    if y_score_b is None:  # _batches checks the first two roles
+    if y_score_b is None:  # open_batches checks the first two roles
         raise InputTypeError(format_message(
             "y_score_b", "is None", fix="Pass model B's score for every row"))
     for role, value in roles.items():
@@ -278,15 +280,15 @@ def _paired_rows(y_true, y_score_a, y_score_b, data, drop_nulls):
             raise InputTypeError(format_message(
                 role, "is 2-D; the DeLong test takes one binary problem (1-D labels and "
                       "scores)", fix="Pass one column of scores per model"))
-    _, names, batches = _batches(roles, data, drop_nulls)
+    _, names, batches = open_batches(roles, data, drop_nulls)
     parts = []
     classes = None
     n_dropped = 0
     for batch in batches:
         n_dropped += batch.n_dropped
-        t = _columns(batch, names, "y_true")
-        sa, _, codes, candidates, _ = _binary_scores(t, _columns(batch, names, "y_score_a"), None)
-        sb = _binary_scores(t, _columns(batch, names, "y_score_b"), None)[0]
+        t = batch_column(batch, names, "y_true")
+        sa, _, codes, candidates, _ = checked_binary_scores(t, batch_column(batch, names, "y_score_a"), None)
+        sb = checked_binary_scores(t, batch_column(batch, names, "y_score_b"), None)[0]
         if candidates.size:
             # A dictionary may list labels no row carries (unused categories): only
             # the present ones are classes.
@@ -297,7 +299,7 @@ def _paired_rows(y_true, y_score_a, y_score_b, data, drop_nulls):
         parts.append((sa, sb, codes, candidates))
         classes = candidates if classes is None else union_labels(classes, candidates,
                                                                   names["y_true"])
-    _warn_dropped(n_dropped)
+    warn_dropped(n_dropped)
     if classes is None or not sum(p[0].shape[0] for p in parts):
         raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
     if classes.size > 2:

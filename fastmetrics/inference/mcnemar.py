@@ -26,8 +26,8 @@ import warnings
 
 import numpy as np
 
-from ..build import _batches, _columns, _warn_dropped, is_multilabel_input
-from .._encode import encode_columns
+from .._core.pipeline import open_batches, batch_column, warn_dropped, is_multilabel_input
+from .._core.labels import encode_columns
 from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                           InvalidParameterError, UndefinedMetricWarning, format_message)
 from ..kernels.cpu import inference as kernels
@@ -117,7 +117,7 @@ def _mcnemar(table, exact, correction) -> TestResult:
 def _paired_table(y_true, y_pred_a, y_pred_b, data, drop_nulls) -> np.ndarray:
     """The (A correct, B correct) table, counted batch by batch."""
     roles = dict(zip(_ROLES, (y_true, y_pred_a, y_pred_b)))
-    if y_pred_b is None:  # _batches checks the first two roles
+    if y_pred_b is None:  # open_batches checks the first two roles
         raise InputTypeError(format_message(
             "y_pred_b", "is None", fix="Pass model B's predicted label for every row"))
     for role, value in roles.items():
@@ -125,17 +125,17 @@ def _paired_table(y_true, y_pred_a, y_pred_b, data, drop_nulls) -> np.ndarray:
             raise InputTypeError(format_message(
                 role, "is a 2-D indicator array (multilabel target)",
                 fix="Pass 1-D labels, one per row"))
-    _, names, batches = _batches(roles, data, drop_nulls)
+    _, names, batches = open_batches(roles, data, drop_nulls)
     table = np.zeros((2, 2), dtype=np.int64)
     n_dropped = 0
     for batch in batches:
         n_dropped += batch.n_dropped
-        cols = [_columns(batch, names, role) for role in _ROLES]
+        cols = [batch_column(batch, names, role) for role in _ROLES]
         # One class code space for the three columns: same label, same code.
         _, [(t, tl, to), (a, al, ao), (p, pl, po)] = encode_columns(cols)
         if t.shape[0]:
             table += kernels.paired_correct_counts(t, a, p, tl, al, pl, to, ao, po)
-    _warn_dropped(n_dropped)
+    warn_dropped(n_dropped)
     return table
 
 

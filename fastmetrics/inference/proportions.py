@@ -28,15 +28,14 @@ import numbers
 
 import numpy as np
 
-from ..build import confusion_state
+from ..confusion.build import confusion_state
 from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                           InvalidParameterError, LabelError, format_message)
-from ..metrics._common import finalized_by
-from ..metrics.agreement import accuracy_score
-from ..metrics.confusion import label_sums
-from ..metrics.prf import (negative_predictive_value_score, precision_score, recall_score,
-                           specificity_score)
-from ..states import ConfusionState
+from .._core.metric import finalized_by
+from ..confusion.agreement import accuracy_score
+from ..confusion.matrix import label_sums
+from ..confusion.prf import negative_predictive_value_score, precision_score, recall_score, specificity_score
+from ..confusion.state import ConfusionState
 from .results import ConfidenceInterval, check_confidence_level
 
 __all__ = ["wilson_interval", "clopper_pearson_interval", "proportion_interval"]

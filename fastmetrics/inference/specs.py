@@ -65,23 +65,27 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..build import confusion_state, multilabel_state, score_state
-from ..calibration_build import calibration_state, loss_state
-from ..calibration_state import CalibrationState, LossState
+from ..confusion.build import confusion_state, multilabel_state
+from ..ranking.build import score_state
+from ..calibration.build import calibration_state
+from ..losses.build import loss_state
+from ..calibration.state import CalibrationState
+from ..losses.state import LossState
 from ..exceptions import InputTypeError, InvalidParameterError, format_message
-from ..metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
-                       brier_score_loss, calibration_curve, classification_report,
-                       cohen_kappa_score, confusion_matrix, det_curve,
-                       expected_calibration_error, f1_score, fbeta_score, hamming_loss,
-                       jaccard_score, log_loss, matthews_corrcoef, maximum_calibration_error,
-                       multilabel_confusion_matrix, negative_predictive_value_score,
-                       precision_recall_curve, precision_recall_fscore_support,
-                       precision_score, recall_score, reliability_diagram, roc_auc_score,
-                       roc_curve, specificity_score, top_k_accuracy_score, zero_one_loss)
-from ..metrics.thresholds import (best_fbeta_threshold, operating_point, precision_at_recall,
-                                  recall_at_precision, youden_threshold)
-from ..metrics.topk import TopKState, top_k_state
-from ..states import ConfusionState, MultilabelState, ScoreState
+from ..confusion.agreement import accuracy_score, balanced_accuracy_score, cohen_kappa_score, hamming_loss, matthews_corrcoef, zero_one_loss
+from ..ranking.auc import average_precision_score, roc_auc_score
+from ..losses.metrics import brier_score_loss, log_loss
+from ..calibration.metrics import calibration_curve, expected_calibration_error, maximum_calibration_error, reliability_diagram
+from ..confusion.report import classification_report
+from ..confusion.matrix import confusion_matrix, multilabel_confusion_matrix
+from ..ranking.curves import det_curve, precision_recall_curve, roc_curve
+from ..confusion.prf import f1_score, fbeta_score, jaccard_score, negative_predictive_value_score, precision_recall_fscore_support, precision_score, recall_score, specificity_score
+from ..topk.metrics import top_k_accuracy_score
+from ..ranking.thresholds import best_fbeta_threshold, operating_point, precision_at_recall, recall_at_precision, youden_threshold
+from ..topk.state import TopKState
+from ..topk.build import top_k_state
+from ..confusion.state import ConfusionState, MultilabelState
+from ..ranking.state import ScoreState
 from .batched import BATCHED_TWINS, BatchedFinalizer, table_values
 from .delong import delong_interval, delong_roc_variance
 from .proportions import proportion_interval

@@ -26,13 +26,18 @@ from dataclasses import replace
 import numpy as np
 
 from .. import inputs as _inputs
-from ..build import confusion_state, is_multilabel_input, score_state
+from ..confusion.build import confusion_state
+from .._core.pipeline import is_multilabel_input
+from ..ranking.build import score_state
 from ..exceptions import InputTypeError, InvalidParameterError, format_message
 from ..inputs._types import DictionaryChunk
 from ..kernels.cpu import resample as resample_kernels
-from ..binned import BinnedScoreState, binned_score_state
-from ..metrics.topk import TopKState, top_k_state
-from ..states import ConfusionState, ScoreState
+from ..binned.state import BinnedScoreState
+from ..binned.build import binned_score_state
+from ..topk.state import TopKState
+from ..topk.build import top_k_state
+from ..confusion.state import ConfusionState
+from ..ranking.state import ScoreState
 from .batched import check_scalar, metric_value, present_state
 from .resampling import CountTable, resample_blocks
 from .specs import evaluate_tables, lookup, resolve
@@ -546,12 +551,12 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
     calls = []
     for i, metric in enumerate(metrics):
         kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight"),
-              _second_argument(metric): arrays[f"y_pred_{i}"], "threshold": threshold}
+              second_argument(metric): arrays[f"y_pred_{i}"], "threshold": threshold}
         calls.append((metric, {**{k: v for k, v in kw.items() if v is not None}, **params}))
     return RowResamples(calls, name)
 
 
-def _second_argument(metric) -> str:
+def second_argument(metric) -> str:
     import inspect
     names = list(inspect.signature(metric).parameters)
     return names[1]

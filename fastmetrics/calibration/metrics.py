@@ -1,0 +1,380 @@
+"""Calibration of a binary target's probabilities: calibration curve, reliability
+diagram, expected and maximum calibration error.
+
+All of them are functions of a :class:`~fastmetrics.calibration.state.CalibrationState`:
+per probability bin, the rows (or weight) of each class and the sum of the
+predicted probability, built in one O(n) pass.
+
+Bins follow :func:`sklearn.calibration.calibration_curve` exactly: a row with
+probability ``p`` falls in bin ``searchsorted(edges[1:-1], p)``, so bins are
+closed on the right (``(e_b, e_b+1]``; the first also holds 0). ``"uniform"``
+edges are ``linspace(0, 1, n_bins + 1)``; ``"quantile"`` edges are
+``np.percentile(y_prob, linspace(0, 100, n_bins + 1))`` of all the rows (exact,
+but such a state does not merge with others: its edges depend on every row).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .._core.labels import resolve_pos_label
+from .._core.metric import fill_doc, finalized_by
+from ..exceptions import (EmptyInputError, InvalidInputError, InvalidParameterError,
+                          LabelError, format_message)
+from .build import calibration_state
+
+__all__ = ['calibration_curve', 'ReliabilityDiagram', 'reliability_diagram', 'expected_calibration_error', 'maximum_calibration_error']
+
+
+COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional
+        When given, ``y_true``, ``y_prob`` (and ``sample_weight``) are column
+        names of ``data``: an in-memory table or a Parquet / Arrow IPC / CSV file
+        or dataset directory, read batch by batch (only the named columns).
+    drop_nulls : bool, default=False
+        Rows holding a null raise :class:`~fastmetrics.exceptions.NullValueError`
+        unless this is True; then they are dropped and a
+        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many."""
+
+
+_BINNING_DOC = """    n_bins : int, default=15
+        Number of bins (15, as torchmetrics' default and Guo et al. 2017).
+    strategy : {"uniform", "quantile"}, default="uniform"
+        ``"uniform"``: equal-width bins ``linspace(0, 1, n_bins + 1)``, closed
+        on the right as in :func:`sklearn.calibration.calibration_curve`.
+        ``"quantile"``: equal-mass bins whose edges are the (unweighted)
+        percentiles of ``y_prob``; bins may then be empty where edges tie."""
+
+
+_TOP_LABEL_DOC = """    labels : array-like of shape (n_classes,), optional
+        With 2-D ``y_prob``: the class of each probability column. By default
+        the sorted classes of ``y_true``, which must then number
+        ``n_classes`` (and a chunked input needs ``labels=``)."""
+
+
+_INPUTS_DOC = """    y_true : array-like of shape (n_samples,) or column name
+        True labels: of a binary target, or of any target with 2-D ``y_prob``.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or column name
+        Probabilities of the positive class, in [0, 1]; or one column per
+        class, for *top-label* calibration: the confidence is the row's
+        largest probability and the event that its class is the true one
+        (ties: the first column, as ``argmax``).
+    pos_label : int, float, bool or str, optional
+        The positive class; 1 by default for {0, 1} and {-1, 1} targets. Not
+        used with 2-D ``y_prob``.
+    sample_weight : array-like of shape (n_samples,) or column name, optional"""
+
+
+_DOCS = dict(common_params=COMMON_PARAMS_DOC, binning=_BINNING_DOC, top_label=_TOP_LABEL_DOC,
+             inputs=_INPUTS_DOC)
+
+
+def _state_pos_label(state, pos_label):
+    """The positive class of a state: ``True`` (a correct top label) for top-label states."""
+    if state.top_label:
+        if pos_label is not None and pos_label is not True and pos_label is not np.True_:
+            raise InvalidParameterError(format_message(
+                "pos_label", f"={pos_label!r} is not used with 2-D probabilities (top-label "
+                             "calibration: the target is whether the top class is right)",
+                fix="Leave pos_label=None"))
+        return True
+    return resolve_pos_label(state.classes, pos_label)
+
+
+def _positive(state, pos_label, amounts):
+    """Column of ``amounts`` (B, C) for ``pos_label``; zeros when it is absent."""
+    index = {v: i for i, v in enumerate(state.classes.tolist())}
+    if pos_label in index:
+        return amounts[:, index[pos_label]]
+    return np.zeros(amounts.shape[0], dtype=amounts.dtype)
+
+
+def _check_state(state):
+    if state.n_rows == 0:
+        raise EmptyInputError(format_message(
+            "y_true", "is empty: no rows to evaluate", fix="Pass at least one row"))
+    if state.classes.size > 2:
+        raise LabelError(format_message(
+            "y_true", f"has the classes {state.classes.tolist()[:10]}; calibration takes a "
+                      "binary target (only binary classification is supported)",
+            fix="Binarize it, e.g. y_true == pos_label"))
+    if state.weighted and not state.weight_sums.any():
+        raise InvalidInputError(format_message(
+            "sample_weight", "sums to zero, so the metric is undefined",
+            fix="Give at least one row a positive weight"))
+
+
+def _calibration_curve_from_state(state, *, pos_label=None):
+    """``calibration_curve`` from a :class:`CalibrationState` (unweighted counts)."""
+    pos_label = _state_pos_label(state, pos_label)
+    _check_state(state)
+    total = state.counts.sum(axis=1)
+    nonzero = total != 0
+    prob_true = _positive(state, pos_label, state.counts)[nonzero] / total[nonzero]
+    prob_pred = state.prob_sums.sum(axis=1)[nonzero] / total[nonzero]
+    return prob_true.astype(np.float64), prob_pred
+
+
+@finalized_by(_calibration_curve_from_state)
+@fill_doc(**_DOCS)
+def calibration_curve(y_true, y_prob, *, pos_label=None, n_bins=5, strategy="uniform",
+                      data=None, drop_nulls=False):
+    """True and predicted probabilities per bin, as scikit-learn's ``calibration_curve``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or column name
+        True labels of a binary target.
+    y_prob : array-like of shape (n_samples,) or column name
+        Probabilities of the positive class, in [0, 1] (NaN is refused).
+    pos_label : int, float, bool or str, optional
+        The positive class; 1 by default for {0, 1} and {-1, 1} targets.
+    n_bins : int, default=5
+        Number of bins; empty bins are left out of the result.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width bins on [0, 1], or bins holding the same number of rows
+        (edges from ``np.percentile`` of ``y_prob``, as scikit-learn).
+%(common_params)s
+
+    Returns
+    -------
+    prob_true : ndarray of shape (n_nonempty_bins,)
+        Fraction of positives in each non-empty bin.
+    prob_pred : ndarray of shape (n_nonempty_bins,)
+        Mean predicted probability in each non-empty bin.
+
+    Notes
+    -----
+    With ``strategy="uniform"`` the state merges across chunks; with
+    ``"quantile"`` every probability is held in memory to find the edges.
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration.metrics import calibration_curve
+    >>> y_true = [0, 0, 0, 0, 1, 1, 1, 1, 1]
+    >>> y_prob = [0.1, 0.2, 0.3, 0.4, 0.65, 0.7, 0.8, 0.9, 1.0]
+    >>> prob_true, prob_pred = calibration_curve(y_true, y_prob, n_bins=3)
+    >>> prob_true.tolist(), prob_pred.round(3).tolist()
+    ([0.0, 0.5, 1.0], [0.2, 0.525, 0.85])
+    """
+    state = calibration_state(y_true, y_prob, n_bins=n_bins, strategy=strategy, top_label=False,
+                              data=data,
+                              drop_nulls=drop_nulls)
+    return _calibration_curve_from_state(state, pos_label=pos_label)
+
+
+class ReliabilityDiagram(NamedTuple):
+    """The data of a reliability diagram: one entry per bin, empty bins included.
+
+    Attributes
+    ----------
+    bin_edges : ndarray of float64, shape (n_bins + 1,)
+        Bin ``b`` holds the probabilities in ``(bin_edges[b], bin_edges[b + 1]]``
+        (the first bin also holds ``bin_edges[0]``).
+    counts : ndarray of int64, shape (n_bins,)
+        Rows in each bin.
+    weights : ndarray of float64, shape (n_bins,)
+        Sum of ``sample_weight`` in each bin (the counts without weights).
+    mean_predicted : ndarray of float64, shape (n_bins,)
+        (Weighted) mean predicted probability of the positive class: the
+        confidence; NaN for an empty bin.
+    fraction_positive : ndarray of float64, shape (n_bins,)
+        (Weighted) fraction of rows of the positive class: the observed
+        frequency; NaN for an empty bin.
+    """
+
+    bin_edges: np.ndarray
+    counts: np.ndarray
+    weights: np.ndarray
+    mean_predicted: np.ndarray
+    fraction_positive: np.ndarray
+
+
+def _reliability_from_state(state, *, pos_label=None) -> ReliabilityDiagram:
+    """``reliability_diagram`` from a :class:`CalibrationState`."""
+    pos_label = _state_pos_label(state, pos_label)
+    _check_state(state)
+    mass, pmass = state.amounts()
+    weight = mass.sum(axis=1)
+    filled = weight > 0
+    mean_predicted = np.full(weight.shape, np.nan)
+    fraction_positive = np.full(weight.shape, np.nan)
+    mean_predicted[filled] = pmass.sum(axis=1)[filled] / weight[filled]
+    fraction_positive[filled] = _positive(state, pos_label, mass)[filled] / weight[filled]
+    return ReliabilityDiagram(state.edges.copy(), state.counts.sum(axis=1), weight,
+                              mean_predicted, fraction_positive)
+
+
+@finalized_by(_reliability_from_state)
+@fill_doc(**_DOCS)
+def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n_bins=15,
+                        strategy="uniform", labels=None, data=None,
+                        drop_nulls=False) -> ReliabilityDiagram:
+    """Per-bin confidence and observed frequency: the data of a reliability diagram.
+
+    Unlike :func:`calibration_curve`, every bin is reported (empty ones with
+    NaN), with its edges and its size, so the diagram (and a histogram of the
+    confidences under it) can be drawn as is.
+
+    Parameters
+    ----------
+%(inputs)s
+%(binning)s
+%(top_label)s
+%(common_params)s
+
+    Returns
+    -------
+    ReliabilityDiagram
+        A named tuple ``(bin_edges, counts, weights, mean_predicted,
+        fraction_positive)``.
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration.metrics import reliability_diagram
+    >>> d = reliability_diagram([0, 0, 1, 1], [0.1, 0.4, 0.6, 0.9], n_bins=4)
+    >>> d.bin_edges.tolist(), d.counts.tolist()
+    ([0.0, 0.25, 0.5, 0.75, 1.0], [1, 1, 1, 1])
+    >>> d.mean_predicted.tolist(), d.fraction_positive.tolist()
+    ([0.1, 0.4, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
+    """
+    state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
+                              strategy=strategy, labels=labels, data=data,
+                              drop_nulls=drop_nulls)
+    return _reliability_from_state(state, pos_label=pos_label)
+
+
+_NORMS = ("l1", "l2", "max")
+
+
+def _gaps(state, pos_label):
+    """``(|observed - confidence|, share of the weight)`` over non-empty bins."""
+    d = _reliability_from_state(state, pos_label=pos_label)
+    filled = d.weights > 0
+    gap = np.abs(d.fraction_positive[filled] - d.mean_predicted[filled])
+    return gap, d.weights[filled] / d.weights.sum()
+
+
+def _ece_from_state(state, *, pos_label=None, norm="l1"):
+    """``expected_calibration_error`` from a :class:`CalibrationState`."""
+    if not isinstance(norm, str) or norm not in _NORMS:
+        raise InvalidParameterError(format_message(
+            "norm", f"must be 'l1', 'l2' or 'max', got {norm!r}"))
+    gap, share = _gaps(state, pos_label)
+    if norm == "l1":
+        return float(np.sum(gap * share))
+    if norm == "l2":
+        return math.sqrt(float(np.sum(gap * gap * share)))
+    return float(gap.max())
+
+
+@finalized_by(_ece_from_state)
+@fill_doc(**_DOCS)
+def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=None,
+                               n_bins=15, strategy="uniform", norm="l1", labels=None,
+                               data=None, drop_nulls=False):
+    """Expected calibration error (ECE) of a classifier's probabilities.
+
+    The rows are binned by ``y_prob``, the probability of the positive class
+    (the *confidence*). In each non-empty bin ``b`` with weight ``W_b`` (rows,
+    or the sum of ``sample_weight``) out of ``W``, ``conf_b`` is the mean
+    ``y_prob`` and ``acc_b`` the fraction of rows of the positive class
+    (weighted means with weights). Then
+
+    * ``norm="l1"``: ``ECE = sum_b W_b / W * |acc_b - conf_b|``;
+    * ``norm="l2"``: ``sqrt(sum_b W_b / W * (acc_b - conf_b) ** 2)``;
+    * ``norm="max"``: ``max_b |acc_b - conf_b|``, the maximum calibration
+      error (see :func:`maximum_calibration_error`).
+
+    This is torchmetrics' ``BinaryCalibrationError`` (same norms), except at
+    the bin edges: a probability exactly on an interior edge belongs here to
+    the bin below (``(e_b, e_b+1]``, as ``sklearn.calibration.calibration_curve``),
+    in torchmetrics to the bin above. The l1 ECE is the weighted mean of
+    ``|prob_true - prob_pred|`` over :func:`calibration_curve`'s bins.
+
+    Parameters
+    ----------
+%(inputs)s
+%(binning)s
+%(top_label)s
+    norm : {"l1", "l2", "max"}, default="l1"
+%(common_params)s
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 for perfectly calibrated bins.
+
+    References
+    ----------
+    M. P. Naeini, G. Cooper, M. Hauskrecht (2015). Obtaining Well Calibrated
+    Probabilities Using Bayesian Binning. AAAI.
+    C. Guo, G. Pleiss, Y. Sun, K. Q. Weinberger (2017). On Calibration of
+    Modern Neural Networks. ICML.
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration.metrics import expected_calibration_error
+    >>> y_true = [0, 0, 1, 1, 1]
+    >>> y_prob = [0.1, 0.3, 0.6, 0.8, 0.9]
+    >>> round(expected_calibration_error(y_true, y_prob, n_bins=2), 6)
+    0.22
+    >>> round(expected_calibration_error(y_true, y_prob, n_bins=2, norm="max"), 6)
+    0.233333
+
+    Top-label ECE of a 3-class model (confidence: the largest probability):
+
+    >>> proba = [[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6], [0.5, 0.4, 0.1]]
+    >>> round(expected_calibration_error(["a", "b", "b", "c"], proba, n_bins=2), 6)
+    0.15
+    """
+    if not isinstance(norm, str) or norm not in _NORMS:
+        raise InvalidParameterError(format_message(
+            "norm", f"must be 'l1', 'l2' or 'max', got {norm!r}"))
+    state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
+                              strategy=strategy, labels=labels, data=data,
+                              drop_nulls=drop_nulls)
+    return _ece_from_state(state, pos_label=pos_label, norm=norm)
+
+
+def _mce_from_state(state, *, pos_label=None):
+    """``maximum_calibration_error`` from a :class:`CalibrationState`."""
+    return _ece_from_state(state, pos_label=pos_label, norm="max")
+
+
+@finalized_by(_mce_from_state)
+@fill_doc(**_DOCS)
+def maximum_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=None,
+                              n_bins=15, strategy="uniform", labels=None, data=None,
+                              drop_nulls=False):
+    """Maximum calibration error (MCE): the largest gap of a non-empty bin.
+
+    ``MCE = max_b |acc_b - conf_b|`` over the non-empty bins (bins whose
+    weight is positive), with ``acc_b`` and ``conf_b`` as in
+    :func:`expected_calibration_error` (torchmetrics' ``norm="max"``).
+
+    Parameters
+    ----------
+    y_true, y_prob, pos_label, sample_weight
+        As for :func:`expected_calibration_error`.
+%(binning)s
+%(top_label)s
+%(common_params)s
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from fastmetrics.calibration.metrics import maximum_calibration_error
+    >>> round(maximum_calibration_error([0, 0, 1, 1, 1], [0.1, 0.3, 0.6, 0.8, 0.9],
+    ...                                 n_bins=2), 6)
+    0.233333
+    """
+    state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
+                              strategy=strategy, labels=labels, data=data,
+                              drop_nulls=drop_nulls)
+    return _mce_from_state(state, pos_label=pos_label)

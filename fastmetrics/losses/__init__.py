@@ -1,0 +1,11 @@
+"""The probabilistic losses: per-class sums of the log loss and the Brier term.
+
+Fixed module roles, the same in every family:
+
+* ``state``: the mergeable state (the State protocol of :mod:`fastmetrics._core.state`);
+* ``build``: the builder (inputs -> batches -> per-batch count -> merged state);
+* ``metrics``: the finalizers (log loss, Brier score).
+
+The public names are re-exported by :mod:`fastmetrics`; this ``__init__``
+imports nothing, so that importing one family never imports another.
+"""

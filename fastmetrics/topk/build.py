@@ -1,0 +1,162 @@
+"""Build a :class:`~fastmetrics.TopKState`: each row's rank of its true class, one pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.columns import Column, check_weights, float_values, raise_nonfinite
+from .._core.labels import first_row_of, label_index, present_classes, union_labels
+from .._core.metric import label_positions
+from .._core.pipeline import batch_column, open_batches, warn_dropped
+from ..exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
+                          format_message)
+from ..kernels.cpu import topk as kernels
+from .state import TopKState, _Pending, _check_one_d_classes, _too_many_classes
+
+__all__ = ['top_k_state']
+
+
+def _check_labels(labels):
+    """``labels=`` as scikit-learn accepts it: 1-D, unique and sorted."""
+    if labels is None:
+        return None
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        raise InvalidParameterError(format_message(
+            "labels", f"must be a 1-D list of labels, got shape {arr.shape}"))
+    if arr.dtype == object:
+        if not all(isinstance(v, str) for v in arr.tolist()):
+            raise LabelError(format_message(
+                "labels", f"mixes strings and other values ({arr.tolist()[:5]})",
+                fix="Pass labels of one type, as in y_true"))
+        arr = arr.astype(str)
+    uniq = np.unique(arr)
+    if uniq.size != arr.size:
+        raise LabelError(format_message("labels", "must be unique",
+                                        fix="List each label once"))
+    if not np.array_equal(uniq, arr):
+        raise LabelError(format_message(
+            "labels", f"must be ordered (sorted), got {arr.tolist()[:10]}",
+            fix=f"Pass labels={uniq.tolist()[:10]}{'...' if uniq.size > 10 else ''} and "
+                "order the y_score columns the same way"))
+    return arr
+
+
+def _scores(col: Column) -> np.ndarray:
+    """The score column as a C-contiguous float32/float64 array, 1-D or (n, K >= 2)."""
+    v = float_values(col)
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]  # scikit-learn's column_or_1d
+    if v.ndim == 2 and v.shape[1] == 0:
+        raise InputTypeError(format_message(col.name, "has no columns",
+                                            fix="Pass one column of scores per class"))
+    return np.ascontiguousarray(v)
+
+
+def _class_columns(t: Column, classes, array, lookup, offset, labels) -> np.ndarray:
+    """Column of each present class within ``labels``; a class not listed is an error."""
+    _, positions = label_positions(labels, classes, "labels")
+    col_of = np.full(classes.size, -1, dtype=np.int64)
+    listed = positions >= 0
+    col_of[positions[listed]] = np.flatnonzero(listed)
+    if (col_of < 0).any():
+        c = int(np.flatnonzero(col_of < 0)[0])
+        raise LabelError(format_message(
+            t.name, f"holds {classes[c].item()!r}, which is not in labels="
+                    f"{labels.tolist()[:10]}", row=first_row_of(t, array, lookup, offset, c),
+            fix="List every class of y_true in labels="))
+    return col_of
+
+
+def _count_batch(t: Column, s: Column, w: Column | None, labels, known) -> TopKState:
+    """State of one batch; ``known`` is the state of the batches before it."""
+    scores = _scores(s)
+    weights = None if w is None else np.ascontiguousarray(
+        check_weights(w).astype(np.float64, copy=False))
+    classes, array, lookup, offset = present_classes(t)
+    given = labels is not None
+    col_of = None if not given else _class_columns(t, classes, array, lookup, offset, labels)
+    if scores.ndim == 1:
+        _check_one_d_classes(classes)
+        counts, sums, unit, bad = kernels.binary_counts(array, lookup, offset,
+                                                        max(classes.size, 1), scores, weights)
+        raise_nonfinite(s, bad)
+        c = classes.size
+        return TopKState(classes, 0, counts[:c], None if sums is None else sums[:c], labels,
+                         given, unit)
+    k = scores.shape[1]
+    columns = labels
+    if not given:
+        seen = classes if known is None else union_labels(known.classes, classes, "y_true")
+        if seen.size > k:
+            raise _too_many_classes(seen.size, k)
+        if seen.size == k:
+            columns = seen
+            col_of = label_index(classes, seen)
+    if columns is not None:
+        # Fused lookup: raw label -> score column (-1 for values no row holds).
+        column_lookup = np.where(lookup >= 0, col_of[np.maximum(lookup, 0)], -1)
+        counts, sums, bad = kernels.rank_counts(array, column_lookup, offset, scores, weights)
+        raise_nonfinite(s, bad)
+        return TopKState(classes, k, counts, sums, columns, given)
+    # Columns not settled yet: check the scores now, count the rows later.
+    _, _, bad = kernels.rank_counts(array, np.full(lookup.size, -1, np.int64), offset, scores)
+    raise_nonfinite(s, bad)
+    codes = lookup[np.asarray(array).astype(np.int64) - offset]
+    return TopKState(classes, k, np.zeros(k, np.int64),
+                     None if weights is None else np.zeros(k), None, False, True,
+                     (_Pending(classes, codes, scores, weights),))
+
+
+def top_k_state(y_true, y_score, *, sample_weight=None, labels=None, data=None,
+                drop_nulls=False) -> TopKState:
+    """Count the rank of each row's true class into a mergeable :class:`TopKState`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or column name
+        True labels (any label type).
+    y_score : array-like of shape (n_samples,) or (n_samples, n_classes), or column name(s)
+        Scores of the positive class (1-D, binary target), or of each class
+        (2-D), in sorted label order or in the order of ``labels``.
+    sample_weight : array-like of shape (n_samples,) or column name, optional
+    labels : array-like of shape (n_classes,), optional
+        The class of each score column (unique and sorted), when ``y_true``
+        may not show every class. It also lets every chunk of a stream be
+        counted at once (see the module notes).
+    data, drop_nulls
+        As for :func:`fastmetrics.confusion_state`.
+
+    Returns
+    -------
+    TopKState
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> s = fm.top_k_state(["a", "c"], [[0.5, 0.3, 0.2], [0.6, 0.1, 0.3]],
+    ...                    labels=["a", "b", "c"])
+    >>> s.counts.tolist(), s.column_classes.tolist()
+    ([1, 1, 0], ['a', 'b', 'c'])
+    """
+    labels = _check_labels(labels)
+    roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
+    _, names, batches = open_batches(roles, data, drop_nulls, two_d=frozenset({"y_score"}))
+    state = None
+    n_dropped = 0
+    for batch in batches:
+        n_dropped += batch.n_dropped
+        if batch.length == 0:
+            continue
+        part = _count_batch(batch_column(batch, names, "y_true"), batch_column(batch, names, "y_score"),
+                            batch_column(batch, names, "sample_weight"), labels, state)
+        state = part if state is None else state.merge(part)
+    warn_dropped(n_dropped)
+    if state is None:
+        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
+    if n_dropped:
+        state = TopKState(state.classes, state.n_columns, state.counts, state.weight_sums,
+                          state.column_classes, state.labels_given, state.in_unit_interval,
+                          state.pending, n_dropped)
+    return state
