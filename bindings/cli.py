@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..evaluate import evaluate
+from ..evaluation.job import evaluate
 from ..exceptions import FastMetricsError, NullValueError
 
 

@@ -7,7 +7,7 @@ classifiers on the same rows through one 2 x 2 table: how many rows each
 model gets right, and how many both get right. One pass over the three label
 columns (true, model A, model B) counts it, for labels of any type: the
 columns arrive as arrays plus int64 lookup tables mapping ``value - offset``
-to a class code shared by the three columns (see ``fastmetrics._encode``), and
+to a class code shared by the three columns (see ``fastmetrics._core.labels``), and
 "correct" is "same code as the true label".
 
 The loop keeps three int64 sums (rows A gets right, rows B gets right, rows
