@@ -44,6 +44,11 @@ PRESENCE_RANGE = 1 << 24
 _INT64_MAX = np.iinfo(np.int64).max
 
 
+def is_text(labels: np.ndarray) -> bool:
+    """Whether labels are strings (the one test of the label kind)."""
+    return labels.dtype.kind in "OUS"
+
+
 def check_label_values(col: Column, scan) -> None:
     """Raise the project's error for NaN/inf or non-integral float labels."""
     _, _, first_nonfinite, first_nonintegral = scan
@@ -173,7 +178,7 @@ def check_label_kind(argument: str, label, classes: np.ndarray, column: str) -> 
 
 def union_labels(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
     """Sorted union of two label arrays, refusing to mix strings and numbers."""
-    if a.size and b.size and (a.dtype.kind in "UO") != (b.dtype.kind in "UO"):
+    if a.size and b.size and is_text(a) != is_text(b):
         raise LabelError(format_message(
             what, f"cannot merge string labels with numeric labels ({a[:3].tolist()} "
                   f"vs {b[:3].tolist()})",
@@ -288,11 +293,6 @@ def add_onto(size: int, a, positions_a, b, positions_b):
 #: Label sets whose positive class is implied (1), as scikit-learn's
 #: ``_check_pos_label_consistency`` accepts them.
 BINARY_SETS = ({0, 1}, {-1, 1}, {0}, {-1}, {1})
-
-
-def is_text(labels: np.ndarray) -> bool:
-    """Whether labels are strings (the one test of the label kind)."""
-    return labels.dtype.kind in "OUS"
 
 
 def check_labels_kind(labels: np.ndarray, classes: np.ndarray, column: str = "y_true",

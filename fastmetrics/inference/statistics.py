@@ -26,18 +26,19 @@ from dataclasses import replace
 import numpy as np
 
 from .. import inputs as _inputs
-from ..confusion.build import confusion_state
+from .._core.labels import is_text
 from .._core.pipeline import is_multilabel_input
-from ..ranking.build import score_state
+from ..binned.build import binned_score_state
+from ..binned.state import BinnedScoreState
+from ..confusion.build import confusion_state
+from ..confusion.state import ConfusionState
 from ..exceptions import InputTypeError, InvalidParameterError, format_message
 from ..inputs._types import DictionaryChunk
 from ..kernels.cpu import resample as resample_kernels
-from ..binned.state import BinnedScoreState
-from ..binned.build import binned_score_state
-from ..topk.state import TopKState
-from ..topk.build import top_k_state
-from ..confusion.state import ConfusionState
+from ..ranking.build import score_state
 from ..ranking.state import ScoreState
+from ..topk.build import top_k_state
+from ..topk.state import TopKState
 from .batched import check_scalar, metric_value, present_state
 from .resampling import CountTable, resample_blocks
 from .specs import evaluate_tables, lookup, resolve
@@ -498,7 +499,7 @@ def encode_labels(truth: np.ndarray, params: dict):
     labels), so the metric's value does not change. Numeric labels and
     parameters naming labels absent from the universe are left alone.
     """
-    if truth.dtype.kind not in "OUS":
+    if not is_text(truth):
         return truth, params
     universe = np.unique(truth.astype(str))
     extra = []
