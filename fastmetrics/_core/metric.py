@@ -173,6 +173,29 @@ def warn_prf(average, modifier, msg_start, result_size):
     warnings.warn(msg, UndefinedMetricWarning, stacklevel=4)
 
 
+def divide_or_fill(numerator, denominator, zero_division):
+    """``numerator / denominator`` in float64, ``zero_division`` where 0/0, and where.
+
+    Elementwise on arrays of any shape; returns ``(values, zero)`` with the
+    boolean mask of the 0/0 entries. ``'warn'`` fills 0.0 (the caller warns).
+    """
+    zero = np.asarray(denominator == 0)
+    denominator = np.asarray(denominator, dtype=np.float64).copy()
+    denominator[zero] = 1
+    values = np.asarray(numerator, dtype=np.float64) / denominator
+    if zero.any():
+        values[zero] = zero_division_value(zero_division)
+    return values, zero
+
+
+def warn_zero_division(zero, metric, modifier, average, warn_for, zero_division,
+                       n_outputs) -> None:
+    """scikit-learn's ``_prf_divide`` warning, where a ratio it reports was 0/0."""
+    if (zero is not None and zero.any() and isinstance(zero_division, str)
+            and zero_division == "warn" and metric in warn_for):
+        warn_prf(average, modifier, f"{metric.capitalize()} is", n_outputs)
+
+
 def prf_divide(numerator, denominator, metric, modifier, average, warn_for, zero_division,
                n_outputs=None):
     """scikit-learn's ``_prf_divide``: ratio with ``zero_division`` where 0/0.
@@ -181,37 +204,10 @@ def prf_divide(numerator, denominator, metric, modifier, average, warn_for, zero
     ``len(numerator)``: ``average='samples'`` holds one entry per distinct row
     triple, but scikit-learn's message counts rows.
     """
-    mask = denominator == 0
-    denominator = np.asarray(denominator, dtype=np.float64).copy()
-    denominator[mask] = 1
-    result = np.asarray(numerator, dtype=np.float64) / denominator
-    if not mask.any():
-        return result
-    result[mask] = zero_division_value(zero_division)
-    if not (isinstance(zero_division, str) and zero_division == "warn") \
-            or metric not in warn_for:
-        return result
-    warn_prf(average, modifier, f"{metric.capitalize()} is",
-             result.shape[0] if n_outputs is None else n_outputs)
+    result, zero = divide_or_fill(numerator, denominator, zero_division)
+    warn_zero_division(zero, metric, modifier, average, warn_for, zero_division,
+                       result.shape[0] if n_outputs is None else n_outputs)
     return result
-
-
-def nanaverage(a, weights=None) -> float:
-    """scikit-learn's ``_nanaverage``: weighted mean ignoring NaN entries."""
-    a = np.asarray(a, dtype=np.float64)
-    if a.shape[0] == 0:
-        return math.nan
-    mask = np.isnan(a)
-    if mask.all():
-        return math.nan
-    if weights is None:
-        return float(np.nanmean(a))
-    weights = np.asarray(weights)
-    a, weights = a[~mask], weights[~mask]
-    try:
-        return float(np.average(a, weights=weights))
-    except ZeroDivisionError:  # all weights zero: sklearn ignores them
-        return float(np.average(a))
 
 
 def weighted_total_is_zero(state) -> None:

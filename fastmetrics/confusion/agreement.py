@@ -21,6 +21,8 @@ from ..exceptions import (InvalidParameterError, LabelError, UndefinedMetricWarn
 from .build import confusion_state, state_for
 from .matrix import warn_if_single_label
 from .state import MultilabelState
+from .tables import (balanced_accuracy_values, count_ratio, kappa_values,
+                     matthews_values)
 
 __all__ = ['accuracy_score', 'balanced_accuracy_score', 'matthews_corrcoef', 'cohen_kappa_score', 'hamming_loss', 'zero_one_loss']
 
@@ -47,7 +49,7 @@ def _accuracy_from_state(state, *, normalize=True):
     if not normalize:
         return float(correct)
     weighted_total_is_zero(state)
-    return float(correct / total)
+    return float(count_ratio("accuracy", correct, total))
 
 
 @finalized_by(_accuracy_from_state)
@@ -94,18 +96,11 @@ def _balanced_accuracy_from_state(state, *, adjusted=False):
     require_single_label_target(state, "balanced_accuracy_score")
     cm = state.totals()
     warn_if_single_label(cm)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_class = np.diag(cm) / cm.sum(axis=1)
-    if np.any(np.isnan(per_class)):
+    score, dropped = balanced_accuracy_values(np.diag(cm)[None], cm.sum(axis=1)[None],
+                                              adjusted)
+    if dropped[0]:
         warnings.warn("y_pred contains classes not in y_true", UserWarning, stacklevel=3)
-        per_class = per_class[~np.isnan(per_class)]
-    score = np.mean(per_class)
-    if adjusted:
-        n_classes = per_class.shape[0]
-        chance = 1 / n_classes
-        score -= chance
-        score /= 1 - chance
-    return float(score)
+    return float(score[0])
 
 
 @finalized_by(_balanced_accuracy_from_state)
@@ -149,14 +144,7 @@ def _matthews_from_state(state):
     t_sum = C.sum(axis=1, dtype=np.float64)
     p_sum = C.sum(axis=0, dtype=np.float64)
     n_correct = np.trace(C, dtype=np.float64)
-    n_samples = p_sum.sum()
-    cov_ytyp = n_correct * n_samples - np.dot(t_sum, p_sum)
-    cov_ypyp = n_samples ** 2 - np.dot(p_sum, p_sum)
-    cov_ytyt = n_samples ** 2 - np.dot(t_sum, t_sum)
-    cov_ypyp_ytyt = cov_ypyp * cov_ytyt
-    if cov_ypyp_ytyt == 0:
-        return 0.0
-    return float(cov_ytyp / np.sqrt(cov_ypyp_ytyt))
+    return float(matthews_values(t_sum[None], p_sum[None], np.array([n_correct]))[0])
 
 
 @finalized_by(_matthews_from_state)
@@ -224,37 +212,22 @@ def _kappa_from_state(state, *, labels=None, weights=None, replace_undefined_by=
         confusion = np.zeros((labels.size, labels.size), dtype=cm_all.dtype)
         confusion[np.ix_(present, present)] = cm_all[np.ix_(pos[present], pos[present])]
     warn_if_single_label(confusion)
-    n_classes = confusion.shape[0]
-    confusion = confusion.astype(np.float64, copy=False)
-    sum0 = np.sum(confusion, axis=0)
-    sum1 = np.sum(confusion, axis=1)
-    numerator = np.outer(sum0, sum1)
-    denominator = np.sum(sum0)
-    if denominator == 0:
+    kappa, no_rows, one_label = kappa_values(confusion[None], weights)
+    if no_rows[0]:
         warnings.warn(
             "`y2` contains no labels that are present in both `y1` and `labels`."
             "`cohen_kappa_score` is undefined and set to the value defined by "
             f"the `replace_undefined_by` param, which is set to {replace_undefined_by}.",
             UndefinedMetricWarning, stacklevel=3)
         return replace_undefined_by
-    expected = numerator / denominator
-    if weights is None:
-        w_mat = np.ones([n_classes, n_classes], dtype=np.float64)
-        np.fill_diagonal(w_mat, 0)
-    else:
-        w_mat = np.zeros([n_classes, n_classes], dtype=np.float64)
-        w_mat += np.arange(n_classes)
-        w_mat = np.abs(w_mat - w_mat.T) if weights == "linear" else (w_mat - w_mat.T) ** 2
-    numerator = np.sum(w_mat * confusion)
-    denominator = np.sum(w_mat * expected)
-    if denominator == 0:
+    if one_label[0]:
         warnings.warn(
             "`y1`, `y2` and `labels` have only one label in common. "
             "`cohen_kappa_score` is undefined and set to the value defined by the "
             f"the `replace_undefined_by` param, which is set to {replace_undefined_by}.",
             UndefinedMetricWarning, stacklevel=3)
         return replace_undefined_by
-    return float(1 - numerator / denominator)
+    return float(kappa[0])
 
 
 @finalized_by(_kappa_from_state)
@@ -306,7 +279,7 @@ def _hamming_from_state(state):
         weight_average = (state.sample_weight_sums.sum() / n_rows) if state.weighted else 1.0
         return float(n_differences) / (n_rows * state.n_labels * weight_average)
     correct, total = _correct_and_total(state)
-    return float((total - correct) / total)
+    return float(count_ratio("hamming", correct, total))
 
 
 @finalized_by(_hamming_from_state)
@@ -348,8 +321,7 @@ def _zero_one_from_state(state, *, normalize=True):
     correct, total = _correct_and_total(state)
     if normalize:
         weighted_total_is_zero(state)
-        return float(1 - correct / total)
-    return float(total - correct)
+    return float(count_ratio("zero_one", correct, total, normalize))
 
 
 @finalized_by(_zero_one_from_state)

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .._core.metric import (AVERAGE_OPTIONS, COMMON_PARAMS_DOC, check_average,
                             check_multilabel_labels, check_zero_division, fill_doc,
-                            finalized_by, nanaverage, prf_divide, require_rows)
+                            finalized_by, require_rows, warn_zero_division)
 from ..exceptions import InvalidParameterError, LabelError, format_message
 from .build import state_for
 from .matrix import label_sums
 from .state import MultilabelState
+from .tables import prf_values, ratio_values
 
 __all__ = ['precision_recall_fscore_support', 'precision_score', 'recall_score', 'f1_score', 'fbeta_score', 'jaccard_score', 'specificity_score', 'negative_predictive_value_score']
 
@@ -100,56 +102,53 @@ def _samples_average(values, state: MultilabelState) -> float:
     return float(np.average(v, weights=counts))
 
 
-def _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division,
-            n_outputs=None):
-    beta2 = beta ** 2
-    if np.isposinf(beta):
-        return recall
-    if beta == 0:
-        return precision
-    true_sum = np.asarray(tp + fn, dtype=np.float64)
-    pred_sum = np.asarray(tp + fp, dtype=np.float64)
-    denom = beta2 * true_sum + pred_sum
-    return prf_divide((1 + beta2) * np.asarray(tp, dtype=np.float64), denom, "f-score",
-                      "true nor predicted", average, warn_for, zero_division, n_outputs)
+#: (metric, modifier) of each component's zero-division warning, in scikit-learn's order.
+_PRF_WARNINGS = (("precision", "predicted"), ("recall", "true"),
+                 ("f-score", "true nor predicted"))
 
 
 def _prfs_from_state(state, *, beta=1.0, labels=None, pos_label=1, average=None,
                      warn_for=("precision", "recall", "f-score"), zero_division="warn"):
-    """``precision_recall_fscore_support`` from a state."""
+    """``precision_recall_fscore_support`` from a state.
+
+    The arithmetic is :func:`~fastmetrics.confusion.tables.prf_values` on a
+    stack of one table, the code the bootstrap runs on its resampled tables;
+    this function picks the labels and turns the 0/0 masks into warnings.
+    """
     check_zero_division(zero_division)
     check_beta(beta)
     require_rows(state)
     labels = _set_wise_labels(state, average, labels, pos_label)
     _samples_only_for_multilabel(state, average)
     if average == "samples":
+        # One entry per distinct row triple; the warnings speak of rows.
         tp, fp, fn, _ = _sample_sums(state, labels)
-        rows = state.n_rows  # the warnings speak of rows, not of distinct triples
-        precision = prf_divide(tp, tp + fp, "precision", "predicted", average, warn_for,
-                               zero_division, rows)
-        recall = prf_divide(tp, tp + fn, "recall", "true", average, warn_for, zero_division,
-                            rows)
-        f = _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division,
-                    rows)
-        return (_samples_average(precision, state), _samples_average(recall, state),
-                _samples_average(f, state), None)
+        scores = prf_values(tp[None], fp[None], fn[None], _every(tp), beta=beta,
+                            average=None, zero_division=zero_division)
+        _warn_zeros(scores.zeros, average, warn_for, zero_division, state.n_rows)
+        return (_samples_average(scores.precision[0], state),
+                _samples_average(scores.recall[0], state),
+                _samples_average(scores.fscore[0], state), None)
     # average='binary': labels is [pos_label], which scikit-learn scores as absent
     # (0 and a warning) when the target has a single class of another type.
     tp, fp, fn, _ = label_sums(state, labels, strict=average != "binary")
-    pred_sum = tp + fp
-    true_sum = tp + fn
-    if average == "micro":
-        tp, pred_sum, true_sum = (np.reshape(np.sum(x), (1,)) for x in (tp, pred_sum, true_sum))
-        fp, fn = pred_sum - tp, true_sum - tp
-    precision = prf_divide(tp, pred_sum, "precision", "predicted", average, warn_for,
-                           zero_division)
-    recall = prf_divide(tp, true_sum, "recall", "true", average, warn_for, zero_division)
-    f_score = _fscore(tp, fp, fn, beta, precision, recall, average, warn_for, zero_division)
+    scores = prf_values(tp[None], fp[None], fn[None], _every(tp), beta=beta,
+                        average=average, zero_division=zero_division)
+    _warn_zeros(scores.zeros, average, warn_for, zero_division, scores.zeros[0].shape[1])
     if average is None:
-        return precision, recall, f_score, true_sum
-    weights = true_sum if average == "weighted" else None
-    return (nanaverage(precision, weights), nanaverage(recall, weights),
-            nanaverage(f_score, weights), None)
+        return scores.precision[0], scores.recall[0], scores.fscore[0], scores.true_sum[0]
+    return (float(scores.precision[0]), float(scores.recall[0]), float(scores.fscore[0]),
+            None)
+
+
+def _every(per_label):
+    """The (1, L) selection of one table: every label it scores enters the average."""
+    return np.ones((1, per_label.shape[0]), dtype=bool)
+
+
+def _warn_zeros(zeros, average, warn_for, zero_division, n_outputs):
+    for zero, (metric, modifier) in zip(zeros, _PRF_WARNINGS):
+        warn_zero_division(zero, metric, modifier, average, warn_for, zero_division, n_outputs)
 
 
 def _state(y_true, y_pred, sample_weight, threshold, pos_label, data, drop_nulls, labels,
@@ -377,33 +376,58 @@ def fbeta_score(y_true, y_pred, *, beta, labels=None, pos_label=1, average="bina
                       sample_weight, zero_division, threshold, data, drop_nulls)
 
 
-def _ratio_score(state, *, numerator, denominator, metric, modifier, labels, pos_label,
-                 average, zero_division, support):
+class RatioMetric(NamedTuple):
+    """A single-ratio metric: its parts as functions of per-label ``(tp, fp, fn, tn)``.
+
+    ``name`` and ``modifier`` fill scikit-learn's zero-division warning;
+    ``support`` weights ``average='weighted'``. The one-table finalizers and
+    the bootstrap's batched route both read these.
+    """
+
+    name: str
+    modifier: str
+    numerator: Callable
+    denominator: Callable
+    support: Callable
+
+
+def _support(tp, fp, fn, tn):
+    return tp + fn
+
+
+JACCARD = RatioMetric("jaccard", "true or predicted", lambda tp, fp, fn, tn: tp,
+                      lambda tp, fp, fn, tn: tp + fp + fn, _support)
+SPECIFICITY = RatioMetric("specificity", "negative", lambda tp, fp, fn, tn: tn,
+                          lambda tp, fp, fn, tn: tn + fp, _support)
+NEGATIVE_PREDICTIVE_VALUE = RatioMetric(
+    "negative predictive value", "predicted negative", lambda tp, fp, fn, tn: tn,
+    lambda tp, fp, fn, tn: tn + fn, _support)
+
+
+def _ratio_score(state, ratio: RatioMetric, *, labels, pos_label, average, zero_division):
     """Shared path of single-ratio metrics (jaccard_score and the two sklearn lacks).
 
-    ``numerator``/``denominator``/``support`` map ``(tp, fp, fn, tn)`` to arrays.
+    The arithmetic is :func:`~fastmetrics.confusion.tables.ratio_values` on a
+    stack of one table.
     """
     require_rows(state)
     labels = _set_wise_labels(state, average, labels, pos_label)
     _samples_only_for_multilabel(state, average)
     if average == "samples":
-        tp, fp, fn, tn = _sample_sums(state, labels)
-        value = prf_divide(numerator(tp, fp, fn, tn), denominator(tp, fp, fn, tn), metric,
-                           modifier, average, (metric,), zero_division, state.n_rows)
-        return _samples_average(value, state)
-    sums = label_sums(state, labels, strict=average != "binary")
-    num, den = numerator(*sums), denominator(*sums)
-    if average == "micro":
-        num, den = np.reshape(np.sum(num), (1,)), np.reshape(np.sum(den), (1,))
-    value = prf_divide(num, den, metric, modifier, average, (metric,), zero_division)
-    if average is None:
-        return value
-    weights = None
-    if average == "weighted":
-        weights = support(*sums)
-        if not np.any(weights):
-            weights = None
-    return float(np.average(value, weights=weights))
+        sums = [s[None] for s in _sample_sums(state, labels)]
+        value, zero = ratio_values(ratio.numerator(*sums), ratio.denominator(*sums), None,
+                                   _every(sums[0][0]), average=None,
+                                   zero_division=zero_division)
+        warn_zero_division(zero, ratio.name, ratio.modifier, average, (ratio.name,), zero_division,
+                           state.n_rows)
+        return _samples_average(value[0], state)
+    sums = [s[None] for s in label_sums(state, labels, strict=average != "binary")]
+    value, zero = ratio_values(ratio.numerator(*sums), ratio.denominator(*sums), ratio.support(*sums),
+                               _every(sums[0][0]), average=average,
+                               zero_division=zero_division)
+    warn_zero_division(zero, ratio.name, ratio.modifier, average, (ratio.name,), zero_division,
+                       zero.shape[1])
+    return value[0] if average is None else float(value[0])
 
 
 def _jaccard_from_state(state, *, labels=None, pos_label=1, average="binary",
@@ -411,11 +435,8 @@ def _jaccard_from_state(state, *, labels=None, pos_label=1, average="binary",
     """``jaccard_score`` from a state."""
     check_average(average)
     check_zero_division(zero_division, allow_nan=False)
-    return _ratio_score(state, numerator=lambda tp, fp, fn, tn: tp,
-                        denominator=lambda tp, fp, fn, tn: tp + fp + fn,
-                        metric="jaccard", modifier="true or predicted", labels=labels,
-                        pos_label=pos_label, average=average, zero_division=zero_division,
-                        support=lambda tp, fp, fn, tn: tp + fn)
+    return _ratio_score(state, JACCARD, labels=labels, pos_label=pos_label, average=average,
+                        zero_division=zero_division)
 
 
 @finalized_by(_jaccard_from_state)
@@ -453,11 +474,8 @@ def _specificity_from_state(state, *, labels=None, pos_label=1, average="binary"
     """``specificity_score`` from a state."""
     check_average(average)
     check_zero_division(zero_division)
-    return _ratio_score(state, numerator=lambda tp, fp, fn, tn: tn,
-                        denominator=lambda tp, fp, fn, tn: tn + fp,
-                        metric="specificity", modifier="negative", labels=labels,
-                        pos_label=pos_label, average=average, zero_division=zero_division,
-                        support=lambda tp, fp, fn, tn: tp + fn)
+    return _ratio_score(state, SPECIFICITY, labels=labels, pos_label=pos_label,
+                        average=average, zero_division=zero_division)
 
 
 @finalized_by(_specificity_from_state)
@@ -500,11 +518,8 @@ def _npv_from_state(state, *, labels=None, pos_label=1, average="binary",
     """``negative_predictive_value_score`` from a state."""
     check_average(average)
     check_zero_division(zero_division)
-    return _ratio_score(state, numerator=lambda tp, fp, fn, tn: tn,
-                        denominator=lambda tp, fp, fn, tn: tn + fn,
-                        metric="negative predictive value", modifier="predicted negative",
-                        labels=labels, pos_label=pos_label, average=average,
-                        zero_division=zero_division, support=lambda tp, fp, fn, tn: tp + fn)
+    return _ratio_score(state, NEGATIVE_PREDICTIVE_VALUE, labels=labels, pos_label=pos_label,
+                        average=average, zero_division=zero_division)
 
 
 @finalized_by(_npv_from_state)
