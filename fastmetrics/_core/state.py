@@ -144,7 +144,8 @@ class State:
     """Base of every mergeable state (a mixin of frozen dataclasses).
 
     A subclass names its kind, ``class ConfusionState(State, kind="confusion")``,
-    defines ``merge``, ``n_rows`` and ``weighted``, and gets the rest of the
+    defines ``merge`` and ``n_rows`` (and ``weighted`` where its weights are not
+    ``weight_sums``), and gets the rest of the
     protocol described in :mod:`fastmetrics._core.state`.
     """
 
@@ -168,8 +169,10 @@ class State:
 
     @property
     def weighted(self) -> bool:
-        """Whether the state holds sums of ``sample_weight``."""
-        raise NotImplementedError
+        """Whether the state holds sums of ``sample_weight``: by the field
+        convention, whether ``weight_sums`` is set (a state that keeps its
+        weights elsewhere overrides this)."""
+        return self.weight_sums is not None
 
     # -- merging -------------------------------------------------------------
 

@@ -153,10 +153,6 @@ class BinnedScoreState(State, kind="binned"):
         """Number of rows counted (after any dropped nulls)."""
         return int(self.counts[0].sum()) if self.n_columns else 0
 
-    @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
-
     def column(self, j: int) -> "BinnedScoreState":
         """The one-column state of score column ``j`` (a binary problem for the curves).
 

@@ -1,20 +1,14 @@
-"""Mergeable states of the calibration and probabilistic-loss metrics.
+"""The mergeable state of the calibration metrics.
 
-* :class:`CalibrationState`: per (probability bin, true class) row counts and
-  sums of the predicted probability (and of weights). Calibration curves,
-  reliability diagrams and expected / maximum calibration errors are functions
-  of it. With equal-width bins (``strategy="uniform"``) the edges are fixed in
-  advance, so states of chunks merge by addition. Equal-mass bins
-  (``strategy="quantile"``) take their edges from the quantiles of all the
-  probabilities: such a state is exact for the rows it was built from, but
-  cannot be merged with another one (its edges would not be the quantiles of
-  the union).
-* :class:`LossState`: per (true class, probability column) sums of the log
-  loss and of the Brier term, plus rows and weight per class. Which column
-  belongs to which class is only known once every chunk is seen (a chunk may
-  lack a class), so the sums are kept per (class, column) for every column a
-  class can still take, and ``known`` says which cells were accumulated.
-  States merge by addition.
+:class:`CalibrationState`: per (probability bin, true class) row counts and
+sums of the predicted probability (and of weights). Calibration curves,
+reliability diagrams and expected / maximum calibration errors are functions
+of it. With equal-width bins (``strategy="uniform"``) the edges are fixed in
+advance, so states of chunks merge by addition. Equal-mass bins
+(``strategy="quantile"``) take their edges from the quantiles of all the
+probabilities: such a state is exact for the rows it was built from, but
+cannot be merged with another one (its edges would not be the quantiles of
+the union).
 """
 
 from __future__ import annotations
@@ -88,10 +82,6 @@ class CalibrationState(State, kind="calibration"):
     @property
     def n_rows(self) -> int:
         return int(self.counts.sum())
-
-    @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
 
     def amounts(self):
         """Per (bin, class) mass and probability mass: weighted if the state is."""

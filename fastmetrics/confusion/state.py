@@ -99,10 +99,6 @@ class ConfusionState(State, kind="confusion"):
         return int(self.counts.sum())
 
     @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
-
-    @property
     def target_type(self) -> str:
         """``"binary"`` or ``"multiclass"``, as ``sklearn.utils.multiclass`` says."""
         return "binary" if self.n_classes <= 2 else "multiclass"
@@ -235,10 +231,6 @@ class MultilabelState(State, kind="multilabel"):
     @property
     def n_rows(self) -> int:
         return int(self.sample_counts.sum())
-
-    @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
 
     @property
     def target_type(self) -> str:

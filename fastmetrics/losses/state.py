@@ -70,10 +70,6 @@ class LossState(State, kind="loss"):
     def n_rows(self) -> int:
         return int(self.counts.sum())
 
-    @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
-
     def total_weight(self) -> float:
         source = self.weight_sums if self.weighted else self.counts
         return float(source.sum())

@@ -115,10 +115,6 @@ class ScoreState(State, kind="score"):
     def n_rows(self) -> int:
         return int(self.counts.sum())
 
-    @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
-
     def merge(self, other: "ScoreState") -> "ScoreState":
         """Combine the states of two disjoint sets of rows (a sorted merge)."""
         self._check_kind(other)
@@ -256,10 +252,6 @@ class MulticlassScoreState(State, kind="multiclass_score"):
     @property
     def n_rows(self) -> int:
         return int(self.class_counts.sum())
-
-    @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
 
     @property
     def target_type(self) -> str:

@@ -109,10 +109,6 @@ class TopKState(State, kind="top_k"):
         return self.n_columns == 0
 
     @property
-    def weighted(self) -> bool:
-        return self.weight_sums is not None
-
-    @property
     def n_rows(self) -> int:
         if self.one_d:
             return int(self.counts[:, :2].sum())
