@@ -123,12 +123,32 @@ def raise_nonfinite(col: Column, first, values: np.ndarray | None = None) -> Non
     if values is None:
         raise InvalidInputError(format_message(
             col.name, "contains NaN or infinity", row=col.row(first), fix=fix))
-    row, j = divmod(first, values.shape[1]) if values.ndim == 2 else (first, None)
-    value = values.reshape(-1)[first].item()
-    what = "NaN" if value != value else ("infinity" if value > 0 else "-infinity")
+    row, where, value = locate(values, first)
     raise InvalidInputError(format_message(
-        col.name, f"contains {what}" + (f" in column {j}" if j is not None else ""),
-        row=col.row(row), fix=fix))
+        col.name, f"contains {nonfinite_word(value)}{where}", row=col.row(row), fix=fix))
+
+
+def locate(values: np.ndarray, flat: int):
+    """``(row, where, value)`` of the row-major flat index ``flat`` of a 1-D or
+    2-D column: ``where`` is ``" in column j"`` for a 2-D one, else empty, so
+    that every "first bad value" error names its place in the same words."""
+    if values.ndim == 2:
+        row, j = divmod(int(flat), values.shape[1])
+        return row, f" in column {j}", values[row, j].item()
+    return int(flat), "", values[flat].item()
+
+
+def nonfinite_word(value) -> str:
+    """``"NaN"``, ``"infinity"`` or ``"-infinity"``."""
+    return "NaN" if value != value else ("infinity" if value > 0 else "-infinity")
+
+
+def raise_not_indicator(col: Column, row: int, j: int, value, note: str = "") -> None:
+    """The error for a multilabel indicator cell that is neither 0 nor 1."""
+    raise LabelError(format_message(
+        col.name, f"holds {value!r} in indicator column {j}; a multilabel target must "
+                  f"contain only 0 and 1{note}", row=col.row(row),
+        fix="Binarize the labels (e.g. sklearn.preprocessing.MultiLabelBinarizer)"))
 
 
 def probability_values(col: Column, *, allow_2d: bool) -> np.ndarray:
@@ -151,15 +171,10 @@ def raise_invalid_probability(col: Column, values: np.ndarray, first: int) -> No
     """Word the error for the first probability that is not in [0, 1]."""
     if first < 0:
         return
-    if values.ndim == 2:
-        row, j = divmod(first, values.shape[1])
-        v, where = values[row, j].item(), f" in column {j}"
-    else:
-        row, v, where = first, values[first].item(), ""
+    row, where, v = locate(values, first)
     if not np.isfinite(v):
-        what = "NaN" if v != v else ("infinity" if v > 0 else "-infinity")
         raise InvalidInputError(format_message(
-            col.name, f"contains {what}{where}", row=col.row(row),
+            col.name, f"contains {nonfinite_word(v)}{where}", row=col.row(row),
             fix="Probabilities must be finite: drop or impute those rows"))
     raise InvalidInputError(format_message(
         col.name, f"holds {v!r}{where}, outside [0, 1]", row=col.row(row),

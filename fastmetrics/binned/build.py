@@ -7,11 +7,11 @@ import numpy as np
 
 from .. import _backend
 from .._core import gpu as _gpu
-from .._core.columns import Column, check_weights, float_values, widen
+from .._core.columns import (Column, float_values, float_weights, locate, raise_not_indicator,
+                             widen)
 from .._core.labels import present_classes
 from .._core.pipeline import batch_column, merge_batches, open_batches
-from ..exceptions import (InputTypeError, InvalidInputError, InvalidParameterError, LabelError,
-                          format_message)
+from ..exceptions import InputTypeError, InvalidInputError, InvalidParameterError, format_message
 from ..kernels.cpu import binning as kernels
 from .state import BinnedScoreState, MAX_CELLS, check_thresholds
 
@@ -46,11 +46,7 @@ def _indicators(col: Column, n_columns: int) -> np.ndarray:
 def _raise_bad_score(col: Column, scores: np.ndarray, flat: int, count) -> None:
     if flat < 0:
         return
-    if scores.ndim == 2:
-        row, j = divmod(flat, scores.shape[1])
-        value, where = scores[row, j].item(), f" in column {j}"
-    else:
-        row, value, where = flat, scores[flat].item(), ""
+    row, where, value = locate(scores, flat)
     if not np.isfinite(value):
         raise InvalidInputError(format_message(
             col.name, f"contains NaN or infinity{where}", row=col.row(row),
@@ -65,8 +61,7 @@ def _count_batch(t: Column, p: Column, w: Column | None, grid, count) -> BinnedS
     """Binned state of one batch."""
     scores = _scores(p)
     n_columns = 1 if scores.ndim == 1 else scores.shape[1]
-    weights = None if w is None else np.ascontiguousarray(
-        check_weights(w).astype(np.float64, copy=False))
+    weights = float_weights(w)
     lo_ok, hi_ok = (0.0, 1.0) if count is not None else (-kernels.FINITE, kernels.FINITE)
     multilabel = not t.is_dictionary and t.values.ndim == 2 and t.values.shape[1] > 1
     if multilabel:
@@ -81,10 +76,7 @@ def _count_batch(t: Column, p: Column, w: Column | None, grid, count) -> BinnedS
             labels, np.zeros(1, np.int64), 0, 2, scores, grid, lo_ok, hi_ok, weights)
         if first_bad_label >= 0 and (first_bad < 0 or first_bad_label < first_bad):
             row, j = divmod(first_bad_label, n_columns)
-            raise LabelError(format_message(
-                t.name, f"holds {t.values[row, j]!r} in indicator column {j}; a multilabel "
-                        "target must contain only 0 and 1", row=t.row(row),
-                fix="Binarize the labels (e.g. sklearn.preprocessing.MultiLabelBinarizer)"))
+            raise_not_indicator(t, row, j, t.values[row, j])
     else:
         if not t.is_dictionary and t.values.ndim == 2:  # one column: 1-D labels
             t = Column(t.name, np.ascontiguousarray(t.values[:, 0]), t.batch)

@@ -28,11 +28,7 @@ def binned_state_of(y_true, y_score, thresholds, sample_weight, data, drop_nulls
                       "scores)", fix="Pass one column of scores"))
     state = binned_score_state(y_true, y_score, thresholds=thresholds,
                                sample_weight=sample_weight, data=data, drop_nulls=drop_nulls)
-    if state.n_columns != 1:
-        raise InputTypeError(format_message(
-            "y_score", f"has {state.n_columns} columns; this function takes one binary "
-                       "problem", fix="Pass one column of scores"))
-    return state
+    return single_column(state, "y_score", fix="Pass one column of scores")
 
 
 def binned_sums(state, pos_label):
@@ -286,11 +282,13 @@ def binned_average_precision_bound(state, *, pos_label=1):
     return float(np.sum(np.maximum(upper - binned, binned - lower)) / n_pos)
 
 
-def single_column(state):
+def single_column(state, argument="state", fix="Select one with state.column(j)"):
+    """``state`` if it holds one score column (one binary problem), else the error
+    naming ``argument``."""
     if state.n_columns != 1:
         raise InputTypeError(format_message(
-            "state", f"has {state.n_columns} score columns; this finalizer takes one binary "
-                     "problem", fix="Select one with state.column(j)"))
+            argument, f"has {state.n_columns} score columns; this function takes one binary "
+                      "problem", fix=fix))
     return state
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _backend
 from .._core import gpu as _gpu
 from .._core.columns import (Column, check_weights, numeric_values, raise_nonfinite,
-                             weight_dtype, widen)
+                             raise_not_indicator, weight_dtype, widen)
 from .._core.labels import (check_label_kind, encode_columns, encode_groups, label_index,
                             spread_onto, union_labels, value_dtype)
 from .._core.pipeline import (batch_column, is_multilabel_input, merge_batches, open_batches,
@@ -386,10 +386,7 @@ def count_multilabel(t: Column, p: Column, w: Column | None) -> MultilabelState:
     if first_invalid >= 0:
         row, col = divmod(first_invalid, tv.shape[1])
         bad = t if not np.isin(tv[row, col], (0, 1)) else p
-        raise LabelError(format_message(
-            bad.name, f"holds {bad.values[row, col]!r} in indicator column {col}; a "
-                      "multilabel target must contain only 0 and 1", row=bad.row(row),
-            fix="Binarize the labels (e.g. sklearn.preprocessing.MultiLabelBinarizer)"))
+        raise_not_indicator(bad, row, col, bad.values[row, col])
     n_labels = tv.shape[1]
     space = (n_labels + 1) ** 3
     if space <= (1 << 22):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _backend
 from .._core import gpu as _gpu
-from .._core.columns import Column, check_weights, float_values, raise_nonfinite
+from .._core.columns import Column, float_values, float_weights, raise_nonfinite
 from .._core.labels import DENSE_RANGE, check_label_kind, encode_columns
 from .._core.pipeline import (batch_column, is_multilabel_input, merge_batches, open_batches,
                               warn_dropped)
@@ -120,7 +120,7 @@ def checked_binary_scores(t: Column, scores: Column, w: Column | None, positive_
     """
     from ..kernels.cpu import ranking
 
-    weights = None if w is None else check_weights(w).astype(np.float64, copy=False)
+    weights = float_weights(w)
     s = float_values(scores)
     # Thresholds come back in the scores' own dtype, as scikit-learn's do; long
     # doubles are ranked as float64 (Numba has none), so their thresholds are too.
