@@ -261,6 +261,33 @@ def sorted_labels(labels) -> np.ndarray:
     return np.unique(labels)
 
 
+def checked_sorted_labels(labels) -> np.ndarray:
+    """``labels=`` where scikit-learn requires them unique and already sorted
+    (they name the score columns in order): as an array, strings as ``str``."""
+    arr = np.asarray(labels)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()  # scikit-learn's column_or_1d
+    if arr.ndim != 1:
+        raise InvalidParameterError(format_message(
+            "labels", f"must be a 1-D list of labels, got shape {arr.shape}"))
+    if arr.dtype == object:
+        if not all(isinstance(v, str) for v in arr.tolist()):
+            raise LabelError(format_message(
+                "labels", f"mixes strings and other values ({arr.tolist()[:5]})",
+                fix="Pass labels of one type, as in y_true"))
+        arr = arr.astype(str)
+    uniq = np.unique(arr)
+    if uniq.size != arr.size:
+        raise LabelError(format_message("labels", "Parameter 'labels' must be unique",
+                                        fix="List each label once"))
+    if not np.array_equal(uniq, arr):
+        raise LabelError(format_message(
+            "labels", f"Parameter 'labels' must be ordered (sorted), got {arr.tolist()[:10]}",
+            fix=f"Pass labels={uniq.tolist()[:10]}{'...' if uniq.size > 10 else ''} and "
+                "order the y_score columns the same way"))
+    return arr
+
+
 def spread_onto(x, axis: int, positions, size: int, fill=0):
     """``x`` laid out at ``positions`` of an array ``size`` long on ``axis``, the rest ``fill``.
 

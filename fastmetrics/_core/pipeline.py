@@ -54,14 +54,16 @@ def warn_dropped(n_dropped: int, stacklevel: int = 4) -> None:
                       NullsDroppedWarning, stacklevel=stacklevel)
 
 
-def merge_batches(batches, count, *, empty=None, skip_empty=False):
+def merge_batches(batches, count, *, empty=None, skip_empty=False, running=False):
     """Count each batch into a state with ``count(batch)`` and merge the states in order.
 
     The one loop of every state builder: it also adds up the rows dropped for
     nulls (one warning for all of them, recorded as the state's
     ``n_dropped``). Without any batch the state is ``empty()``, or
     :class:`~fastmetrics.exceptions.EmptyInputError` when ``empty`` is None.
-    ``skip_empty`` leaves batches of no rows uncounted.
+    ``skip_empty`` leaves batches of no rows uncounted. With ``running``,
+    ``count(batch, state)`` also gets the state of the batches before it
+    (None for the first), for a builder whose layout grows with the stream.
     """
     state = None
     n_dropped = 0
@@ -69,7 +71,7 @@ def merge_batches(batches, count, *, empty=None, skip_empty=False):
         n_dropped += batch.n_dropped
         if skip_empty and batch.length == 0:
             continue
-        part = count(batch)
+        part = count(batch, state) if running else count(batch)
         state = part if state is None else state.merge(part)
     warn_dropped(n_dropped, stacklevel=5)
     if state is None:

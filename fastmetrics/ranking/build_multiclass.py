@@ -14,12 +14,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._core.columns import Column, float_values, float_weights, raise_nonfinite
-from .._core.labels import check_labels_kind, present_classes
+from .._core.columns import (Column, float_values, float_weights, raise_nonfinite,
+                             raise_not_indicator)
+from .._core.labels import check_labels_kind, checked_sorted_labels, present_classes
 from .._core.pipeline import batch_column, is_multilabel_input, open_batches, warn_dropped
 from .._core.state import State
-from ..exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
-                          format_message)
+from ..exceptions import EmptyInputError, InputTypeError, LabelError, format_message
 from ..inputs import DictionaryChunk
 from ..kernels.cpu import class_tables as kernels, ranking as ranking_kernels, row_ranking
 from ..kernels.cpu.confusion import label_codes
@@ -36,22 +36,7 @@ def check_score_labels(labels, n_columns: int | None) -> np.ndarray:
     Unique, ordered (sorted) and, when ``n_columns`` is given, one per score
     column. Returns the labels as an array (strings as ``str``).
     """
-    arr = np.asarray(labels)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise InvalidParameterError(format_message(
-            "labels", f"must be a 1-D list of labels, got shape {arr.shape}"))
-    if arr.dtype == object:
-        arr = arr.astype(str)
-    classes = np.unique(arr)
-    if classes.size != arr.size:
-        raise LabelError(format_message("labels", "Parameter 'labels' must be unique",
-                                        fix="List each class once"))
-    if not np.array_equal(classes, arr):
-        raise LabelError(format_message(
-            "labels", "Parameter 'labels' must be ordered",
-            fix="List the classes sorted, in the order of y_score's columns"))
+    arr = checked_sorted_labels(labels)
     if n_columns is not None and arr.size != n_columns:
         raise LabelError(format_message(
             "labels", f"Number of given labels, {arr.size}, not equal to the number of "
@@ -219,12 +204,9 @@ def _indicators(col: Column) -> np.ndarray:
     bad = (v != 0) & (v != 1)
     if bad.any():
         row, j = divmod(int(np.flatnonzero(bad.ravel())[0]), v.shape[1])
-        raise LabelError(format_message(
-            col.name, f"holds {v[row, j].item()!r} in indicator column {j}; a multilabel "
-                      "target must contain only 0 and 1 (scikit-learn calls this target "
-                      "'multiclass-multioutput', which ranking scores do not support)",
-            row=col.row(row),
-            fix="Binarize the labels (e.g. sklearn.preprocessing.MultiLabelBinarizer)"))
+        raise_not_indicator(col, row, j, v[row, j].item(),
+                            note=" (scikit-learn calls this target 'multiclass-multioutput', "
+                                 "which ranking scores do not support)")
     return np.ascontiguousarray(v, dtype=np.uint8)
 
 

@@ -5,42 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.columns import Column, check_weights, float_values, raise_nonfinite
-from .._core.labels import first_row_of, label_index, present_classes, union_labels
+from .._core.columns import Column, float_values, float_weights, raise_nonfinite
+from .._core.labels import (checked_sorted_labels, first_row_of, label_index, present_classes,
+                            union_labels)
 from .._core.metric import label_positions
-from .._core.pipeline import batch_column, open_batches, warn_dropped
-from ..exceptions import (EmptyInputError, InputTypeError, InvalidParameterError, LabelError,
-                          format_message)
+from .._core.pipeline import batch_column, merge_batches, open_batches
+from ..exceptions import InputTypeError, LabelError, format_message
 from ..kernels.cpu import topk as kernels
 from .state import TopKState, _Pending, _check_one_d_classes, _too_many_classes
 
 __all__ = ['top_k_state']
-
-
-def _check_labels(labels):
-    """``labels=`` as scikit-learn accepts it: 1-D, unique and sorted."""
-    if labels is None:
-        return None
-    arr = np.asarray(labels)
-    if arr.ndim != 1:
-        raise InvalidParameterError(format_message(
-            "labels", f"must be a 1-D list of labels, got shape {arr.shape}"))
-    if arr.dtype == object:
-        if not all(isinstance(v, str) for v in arr.tolist()):
-            raise LabelError(format_message(
-                "labels", f"mixes strings and other values ({arr.tolist()[:5]})",
-                fix="Pass labels of one type, as in y_true"))
-        arr = arr.astype(str)
-    uniq = np.unique(arr)
-    if uniq.size != arr.size:
-        raise LabelError(format_message("labels", "must be unique",
-                                        fix="List each label once"))
-    if not np.array_equal(uniq, arr):
-        raise LabelError(format_message(
-            "labels", f"must be ordered (sorted), got {arr.tolist()[:10]}",
-            fix=f"Pass labels={uniq.tolist()[:10]}{'...' if uniq.size > 10 else ''} and "
-                "order the y_score columns the same way"))
-    return arr
 
 
 def _scores(col: Column) -> np.ndarray:
@@ -72,8 +46,7 @@ def _class_columns(t: Column, classes, array, lookup, offset, labels) -> np.ndar
 def _count_batch(t: Column, s: Column, w: Column | None, labels, known) -> TopKState:
     """State of one batch; ``known`` is the state of the batches before it."""
     scores = _scores(s)
-    weights = None if w is None else np.ascontiguousarray(
-        check_weights(w).astype(np.float64, copy=False))
+    weights = float_weights(w)
     classes, array, lookup, offset = present_classes(t)
     given = labels is not None
     col_of = None if not given else _class_columns(t, classes, array, lookup, offset, labels)
@@ -140,23 +113,10 @@ def top_k_state(y_true, y_score, *, sample_weight=None, labels=None, data=None,
     >>> s.counts.tolist(), s.column_classes.tolist()
     ([1, 1, 0], ['a', 'b', 'c'])
     """
-    labels = _check_labels(labels)
+    labels = None if labels is None else checked_sorted_labels(labels)
     roles = {"y_true": y_true, "y_score": y_score, "sample_weight": sample_weight}
     _, names, batches = open_batches(roles, data, drop_nulls, two_d=frozenset({"y_score"}))
-    state = None
-    n_dropped = 0
-    for batch in batches:
-        n_dropped += batch.n_dropped
-        if batch.length == 0:
-            continue
-        part = _count_batch(batch_column(batch, names, "y_true"), batch_column(batch, names, "y_score"),
-                            batch_column(batch, names, "sample_weight"), labels, state)
-        state = part if state is None else state.merge(part)
-    warn_dropped(n_dropped)
-    if state is None:
-        raise EmptyInputError(format_message("y_true", "is empty", fix="Pass at least one row"))
-    if n_dropped:
-        state = TopKState(state.classes, state.n_columns, state.counts, state.weight_sums,
-                          state.column_classes, state.labels_given, state.in_unit_interval,
-                          state.pending, n_dropped)
-    return state
+    return merge_batches(batches, lambda batch, known: _count_batch(
+        batch_column(batch, names, "y_true"), batch_column(batch, names, "y_score"),
+        batch_column(batch, names, "sample_weight"), labels, known),
+        skip_empty=True, running=True)
