@@ -258,11 +258,24 @@ def label_positions(labels, classes, argument="labels", *, strict=True):
     return labels, np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)
 
 
-COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional
-        When given, ``y_true``, ``y_pred`` (and ``sample_weight``) are column
-        names of ``data``: an in-memory table or a Parquet / Arrow IPC / CSV file
-        or dataset directory, read batch by batch (only the named columns).
+def common_params_doc(named: str, more: str = "") -> str:
+    """The ``data`` and ``drop_nulls`` entries of a metric's Parameters section.
+
+    ``named`` lists the arguments that become column names of ``data``
+    (``sample_weight`` is added); ``more`` continues the sentence for an
+    argument that may also be a list of columns.
+    """
+    read = (f"When given, {named} (and ``sample_weight``) are column names of ``data``{more}: "
+            "an in-memory table or a Parquet / Arrow IPC / CSV file or dataset directory, "
+            "read batch by batch (only the named columns).")
+    return ("    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional\n"
+            + textwrap.fill(read, 88, initial_indent=" " * 8, subsequent_indent=" " * 8)
+            + """
     drop_nulls : bool, default=False
         Rows holding a null raise :class:`~fastmetrics.exceptions.NullValueError`
         unless this is True; then they are dropped and a
-        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many."""
+        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many.""")
+
+
+#: the entries of a metric of ``y_true`` and ``y_pred``
+COMMON_PARAMS_DOC = common_params_doc("``y_true``, ``y_pred``")

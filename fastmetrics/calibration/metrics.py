@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._core.labels import resolve_pos_label
-from .._core.metric import fill_doc, finalized_by
+from .._core.metric import common_params_doc, fill_doc, finalized_by
 from ..exceptions import (EmptyInputError, InvalidInputError, InvalidParameterError,
                           LabelError, format_message)
 from .build import calibration_state
@@ -29,14 +29,7 @@ from .build import calibration_state
 __all__ = ['calibration_curve', 'ReliabilityDiagram', 'reliability_diagram', 'expected_calibration_error', 'maximum_calibration_error']
 
 
-COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional
-        When given, ``y_true``, ``y_prob`` (and ``sample_weight``) are column
-        names of ``data``: an in-memory table or a Parquet / Arrow IPC / CSV file
-        or dataset directory, read batch by batch (only the named columns).
-    drop_nulls : bool, default=False
-        Rows holding a null raise :class:`~fastmetrics.exceptions.NullValueError`
-        unless this is True; then they are dropped and a
-        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many."""
+COMMON_PARAMS_DOC = common_params_doc("``y_true``, ``y_prob``")
 
 
 _BINNING_DOC = """    n_bins : int, default=15

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from .._core.labels import check_labels_kind, label_index, resolve_pos_label, sorted_labels
-from .._core.metric import check_normalize_flag, fill_doc, finalized_by
+from .._core.metric import check_normalize_flag, common_params_doc, fill_doc, finalized_by
 from ..exceptions import (EmptyInputError, InvalidInputError, InvalidParameterError,
                           LabelError, format_message)
 from .build import loss_state
@@ -29,16 +29,9 @@ from .build import loss_state
 __all__ = ['log_loss', 'brier_score_loss']
 
 
-COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional
-        When given, ``y_true`` (and ``sample_weight``) are column names of
-        ``data``, and ``y_proba`` a column name (1-D probabilities or a
-        fixed-size-list column) or a list of column names (one per class, in
-        sorted label order); an in-memory table or a Parquet / Arrow IPC / CSV
-        file or dataset directory, read batch by batch.
-    drop_nulls : bool, default=False
-        Rows holding a null raise :class:`~fastmetrics.exceptions.NullValueError`
-        unless this is True; then they are dropped and a
-        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many."""
+COMMON_PARAMS_DOC = common_params_doc(
+    "``y_true``", ", and ``y_proba`` a column name (1-D probabilities or a fixed-size-list "
+                  "column) or a list of column names (one per class, in sorted label order)")
 
 
 _DOCS = dict(common_params=COMMON_PARAMS_DOC)

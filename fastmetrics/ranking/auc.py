@@ -31,7 +31,7 @@ import numpy as np
 
 from .._core.curves import check_max_fpr, mcclish
 from .._core.labels import check_labels_kind
-from .._core.metric import COMMON_PARAMS_DOC, fill_doc, finalized_by
+from .._core.metric import common_params_doc, fill_doc, finalized_by
 from ..binned.build import binned_score_state
 from ..binned.curves import binned_average_precision, binned_roc_auc
 from ..binned.state import BinnedScoreState
@@ -47,7 +47,7 @@ from .state import (BinaryAreas, MulticlassAreas, MulticlassScoreState, Multilab
 __all__ = ['roc_auc_score', 'average_precision_score']
 
 
-_DOCS = dict(common_params=COMMON_PARAMS_DOC)
+_DOCS = dict(common_params=common_params_doc("``y_true``, ``y_score``"))
 
 
 _AVERAGES = ("micro", "macro", "samples", "weighted")

@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .._core.labels import resolve_pos_label
-from .._core.metric import fill_doc, finalized_by
+from .._core.metric import common_params_doc, fill_doc, finalized_by
 from ..exceptions import InvalidParameterError, LabelError, format_message
 from .build import score_state
 from .curves import _curve_sums
@@ -57,14 +57,7 @@ from .curves import _curve_sums
 __all__ = ['OperatingPoint', 'best_fbeta_threshold', 'youden_threshold', 'precision_at_recall', 'recall_at_precision', 'operating_point']
 
 
-COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional
-        When given, ``y_true``, ``y_score`` (and ``sample_weight``) are column
-        names of ``data``: an in-memory table or a Parquet / Arrow IPC / CSV file
-        or dataset directory, read batch by batch (only the named columns).
-    drop_nulls : bool, default=False
-        Rows holding a null raise :class:`~fastmetrics.exceptions.NullValueError`
-        unless this is True; then they are dropped and a
-        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many."""
+COMMON_PARAMS_DOC = common_params_doc("``y_true``, ``y_score``")
 
 
 _DOCS = dict(common_params=COMMON_PARAMS_DOC)

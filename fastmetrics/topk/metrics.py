@@ -8,7 +8,8 @@ import warnings
 
 import numpy as np
 
-from .._core.metric import check_normalize_flag, fill_doc, finalized_by, label_positions
+from .._core.metric import (check_normalize_flag, common_params_doc, fill_doc, finalized_by,
+                             label_positions)
 from ..exceptions import (EmptyInputError, InputTypeError, InvalidInputError,
                           InvalidParameterError, LabelError, UndefinedMetricWarning,
                           format_message)
@@ -18,16 +19,9 @@ from .state import TopKState
 __all__ = ['top_k_accuracy_score']
 
 
-COMMON_PARAMS_DOC = """    data : pyarrow Table, RecordBatchReader, DataFrame, dict or path, optional
-        When given, ``y_true`` (and ``sample_weight``) are column names of
-        ``data``, and ``y_score`` a column name (1-D scores or a fixed-size-list
-        column) or a list of column names (one per class, in the order of the
-        classes); an in-memory table or a Parquet / Arrow IPC / CSV file or
-        dataset directory, read batch by batch.
-    drop_nulls : bool, default=False
-        Rows holding a null raise :class:`~fastmetrics.exceptions.NullValueError`
-        unless this is True; then they are dropped and a
-        :class:`~fastmetrics.exceptions.NullsDroppedWarning` says how many."""
+COMMON_PARAMS_DOC = common_params_doc(
+    "``y_true``", ", and ``y_score`` a column name (1-D scores or a fixed-size-list column) "
+                  "or a list of column names (one per class, in the order of the classes)")
 
 
 _DOCS = dict(common_params=COMMON_PARAMS_DOC)
