@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from .._core.labels import resolve_pos_label
-from .._core.metric import COMMON_PARAMS_DOC, fill_doc, finalized_by
+from .._core.metric import common_params_doc, fill_doc, finalized_by
 from ..binned.curves import (binned_det_curve, binned_pr_curve, binned_roc_curve,
                              binned_state_of, single_column)
 from ..binned.state import BinnedScoreState
@@ -48,7 +48,8 @@ _THRESHOLDS_DOC = """\
         thresholds in float64, positive iff ``score >= threshold``."""
 
 
-_DOCS = dict(common_params=COMMON_PARAMS_DOC, thresholds_param=_THRESHOLDS_DOC)
+_DOCS = dict(common_params=common_params_doc("``y_true``, ``y_score``"),
+             thresholds_param=_THRESHOLDS_DOC)
 
 
 def _positive_column(state, pos_label):
@@ -92,6 +93,18 @@ def _check_drop_intermediate(drop_intermediate):
     if not isinstance(drop_intermediate, (bool, np.bool_)):
         raise InvalidParameterError(format_message(
             "drop_intermediate", f"must be True or False, got {drop_intermediate!r}"))
+
+
+def _curve_state(y_true, y_score, thresholds, sample_weight, data, drop_nulls,
+                 drop_intermediate):
+    """The state a curve function reads: binned at ``thresholds`` when given (its
+    curve keeps every threshold, so ``drop_intermediate`` is checked, not
+    applied), else the exact distinct-score table."""
+    _check_drop_intermediate(drop_intermediate)  # before the pass over the data
+    if thresholds is not None:
+        return binned_state_of(y_true, y_score, thresholds, sample_weight, data, drop_nulls)
+    return score_state(y_true, y_score, sample_weight=sample_weight, data=data,
+                       drop_nulls=drop_nulls)
 
 
 def _tp_changes(tps):
@@ -176,12 +189,8 @@ def precision_recall_curve(y_true, y_score, *, pos_label=None, sample_weight=Non
     >>> p.round(3).tolist(), r.tolist(), t.tolist()
     ([0.5, 0.667, 1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 0.5, 0.5, 0.0, 0.0], [0.0, 0.25, 0.5, 0.75, 1.0])
     """
-    _check_drop_intermediate(drop_intermediate)
-    if thresholds is not None:
-        state = binned_state_of(y_true, y_score, thresholds, sample_weight, data, drop_nulls)
-        return _pr_curve_from_state(state, pos_label=pos_label)
-    state = score_state(y_true, y_score, sample_weight=sample_weight, data=data,
-                        drop_nulls=drop_nulls)
+    state = _curve_state(y_true, y_score, thresholds, sample_weight, data, drop_nulls,
+                         drop_intermediate)
     return _pr_curve_from_state(state, pos_label=pos_label,
                                 drop_intermediate=drop_intermediate)
 
@@ -256,12 +265,8 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     >>> fpr.tolist(), tpr.tolist(), thr.tolist()
     ([0.0, 0.0, 0.5], [0.0, 0.5, 1.0], [inf, 0.5, 0.3])
     """
-    _check_drop_intermediate(drop_intermediate)
-    if thresholds is not None:
-        state = binned_state_of(y_true, y_score, thresholds, sample_weight, data, drop_nulls)
-        return _roc_curve_from_state(state, pos_label=pos_label)
-    state = score_state(y_true, y_score, sample_weight=sample_weight, data=data,
-                        drop_nulls=drop_nulls)
+    state = _curve_state(y_true, y_score, thresholds, sample_weight, data, drop_nulls,
+                         drop_intermediate)
     return _roc_curve_from_state(state, pos_label=pos_label,
                                  drop_intermediate=drop_intermediate)
 
@@ -327,12 +332,8 @@ def det_curve(y_true, y_score, pos_label=None, sample_weight=None, drop_intermed
     >>> fpr.tolist(), fnr.tolist(), thr.tolist()
     ([0.5, 0.0, 0.0], [0.0, 0.5, 1.0], [0.3, 0.5, inf])
     """
-    _check_drop_intermediate(drop_intermediate)
-    if thresholds is not None:
-        state = binned_state_of(y_true, y_score, thresholds, sample_weight, data, drop_nulls)
-        return _det_curve_from_state(state, pos_label=pos_label)
-    state = score_state(y_true, y_score, sample_weight=sample_weight, data=data,
-                        drop_nulls=drop_nulls)
+    state = _curve_state(y_true, y_score, thresholds, sample_weight, data, drop_nulls,
+                         drop_intermediate)
     return _det_curve_from_state(state, pos_label=pos_label,
                                  drop_intermediate=drop_intermediate)
 
