@@ -31,8 +31,10 @@ import numpy as np
 __all__ = ["int_label_range", "label_presence", "label_codes", "nonfinite", "score_table",
            "table_areas", "pr_arrays", "roc_arrays", "score_checks", "rest_areas"]
 
-_KEY_DTYPE = {np.dtype(np.float32): np.dtype(np.uint32),
-              np.dtype(np.float64): np.dtype(np.uint64)}
+#: the unsigned key type of each score dtype (``sort_keys`` reads it here: it
+#: imports this module, so the table cannot live there)
+KEY_DTYPE = {np.dtype(np.float32): np.dtype(np.uint32),
+             np.dtype(np.float64): np.dtype(np.uint64)}
 
 
 def sort_keys(scores: np.ndarray) -> np.ndarray:
@@ -48,7 +50,7 @@ def sort_keys(scores: np.ndarray) -> np.ndarray:
     >>> np.argsort(keys, kind="stable").tolist()
     [2, 0, 3, 4, 1]
     """
-    kdt = _KEY_DTYPE[scores.dtype]
+    kdt = KEY_DTYPE[scores.dtype]
     u = scores.view(kdt).copy()
     shift = kdt.type(kdt.itemsize * 8 - 1)
     one = kdt.type(1)

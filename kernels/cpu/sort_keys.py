@@ -22,9 +22,6 @@ __all__ = ["sort_key", "key_bits", "key_params", "key_dtype", "prepared", "score
 #: Below this many rows the passes run on one thread (as the radix sort's).
 PARALLEL_MIN_ROWS = 1 << 18
 
-_KEY_DTYPE = {np.dtype(np.float32): np.dtype(np.uint32),
-              np.dtype(np.float64): np.dtype(np.uint64)}
-
 # ----------------------------------------------------------------------------
 # Keys
 # ----------------------------------------------------------------------------
@@ -74,7 +71,7 @@ def key_params(dtype):
 
 def key_dtype(dtype):
     try:
-        return _KEY_DTYPE[np.dtype(dtype)]
+        return small_inputs.KEY_DTYPE[np.dtype(dtype)]
     except KeyError:
         raise TypeError(f"scores must be float32 or float64, not {dtype} (cast them to "
                         "float64 first)") from None
