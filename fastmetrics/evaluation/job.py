@@ -210,7 +210,7 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
         ``predict_proba``.
     n_resamples : int, optional
         Give every figure a bootstrap confidence interval
-        (:mod:`fastmetrics.evaluate_uncertainty` says which method each gets):
+        (:mod:`fastmetrics.evaluation.uncertainty` says which method each gets):
         ``n_resamples`` resamples for confusion metrics, at most 1,000 for
         one class's ROC AUC and average precision. None: no intervals.
     row_resamples : int, default=50

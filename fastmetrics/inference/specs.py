@@ -39,8 +39,8 @@ row route (sample weights, multilabel targets, 2-D scores), as
 :mod:`fastmetrics.inference.bootstrap` describes.
 
 This module sits in :mod:`fastmetrics.inference` because the routes and the
-batched finalizers are the bootstrap's; :mod:`fastmetrics.metrics` never
-imports it.
+batched finalizers are the bootstrap's; the metric families never import it
+(they sit below inference in the layers).
 
 >>> import functools
 >>> import fastmetrics as fm
