@@ -181,6 +181,21 @@ def test_polars_enum_keeps_its_categories():
     assert list(values([b], "y_true")) == ["a", "b", "a"]
 
 
+@pytest.mark.parametrize("where", ["argument", "data"])
+def test_a_polars_older_than_the_floor_is_refused(monkeypatch, where):
+    # Older releases exported nulls and enum columns in ways we would misread: they are
+    # refused by name rather than read. The installed release claims to be older here.
+    monkeypatch.setattr(pl, "__version__", "1.20.0")
+    frame = pl.DataFrame({"y": [0, 1, 1]})
+    args = ({"y_true": frame.get_column("y")}, {}) if where == "argument" else \
+        ({"y_true": "y"}, {"data": frame})
+    with pytest.raises(InputTypeError, match=r"polars 1\.20\.0.*polars>=1\.33\.1"):
+        collect(iter_batches(args[0], **args[1]))
+    monkeypatch.setattr(pl, "__version__", "1.33.1")
+    (b,) = collect(iter_batches(*args[:1], **args[1]))
+    assert list(values([b], "y_true")) == [0, 1, 1]
+
+
 def test_numeric_dictionary_values_stay_numeric():
     arr = pa.DictionaryArray.from_arrays(pa.array([1, 0, 1], pa.int8()), pa.array([10, 20]))
     (b,) = collect(iter_batches({"y_true": arr}))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +28,11 @@ SPARSE_BLOCK_ROWS = 1 << 16
 FILE_BATCH_ROWS = 1 << 20
 #: Bytes per block of the streaming CSV reader.
 CSV_BLOCK_BYTES = 1 << 24
+
+#: The oldest polars whose Arrow export fastmetrics reads correctly: before it, Series
+#: lacked ``__arrow_c_stream__`` (nulls reached us as NaN) and 1.33.0 exported enum and
+#: categorical columns with a dictionary type its own stream then contradicted.
+MIN_POLARS = (1, 33, 1)
 
 _FORMATS = {".parquet": "parquet", ".pq": "parquet", ".arrow": "ipc", ".feather": "ipc",
             ".ipc": "ipc", ".csv": "csv", ".csv.gz": "csv"}
@@ -57,6 +64,8 @@ def _resolve(obj, label: str, is_2d: bool):
         # with a GPU path took their device arrays before reaching the input layer
         refuse_device(label)
     root = _module_root(obj)
+    if root == "polars":
+        _check_polars(label)
     if root == "pandas":
         return _from_pandas(obj, label, is_2d)
     if root == "scipy" and hasattr(obj, "tocsr"):
@@ -68,6 +77,20 @@ def _resolve(obj, label: str, is_2d: bool):
     if hasattr(obj, "__arrow_c_array__"):
         return _resolve(pa.array(obj), label, is_2d)
     return _resolve(_as_array(obj, label, is_2d), label, is_2d)
+
+
+def _check_polars(label: str) -> None:
+    """Refuse a polars object from a polars release older than :data:`MIN_POLARS`."""
+    version = getattr(sys.modules.get("polars"), "__version__", "")
+    release = tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+    if release and release < MIN_POLARS:
+        oldest = ".".join(map(str, MIN_POLARS))
+        raise InputTypeError(format_message(
+            label, f"is a polars object from polars {version}; fastmetrics reads polars "
+                   f"{oldest} and newer (older releases export nulls and enum columns "
+                   "through Arrow in ways that would be misread)",
+            fix=f"Upgrade polars (pip install 'polars>={oldest}'), or pass a NumPy array "
+                "or a pyarrow array instead"))
 
 
 def _from_tabular(obj, label: str, is_2d: bool):
@@ -163,6 +186,8 @@ def _from_data(data, plan, two_d, drop_nulls):
     labels = [describe_role(role, True, spec) for role, spec in plan]
     names = [role for role, _ in plan]
     root = _module_root(data)
+    if root == "polars":
+        _check_polars("data")
     if (isinstance(data, dict) or (root == "pandas" and hasattr(data, "columns"))
             or (root == "polars" and hasattr(data, "get_column"))):
         # Columns of an in-memory frame: one source per column, aligned like arrays.
