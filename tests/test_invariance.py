@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 import fastmetrics as fm
 import fastmetrics.inputs._sources as sources_mod
-from fastmetrics.exceptions import FastMetricsError, LabelError
+from fastmetrics.exceptions import FastMetricsError, InvalidInputError, LabelError
 from fastmetrics.inputs import iter_batches
 
 from . import _states
@@ -626,6 +626,13 @@ def test_threshold_matches_sklearn_on_thresholded_predictions(case):
             fm.confusion_matrix(y, scores, threshold=t, sample_weight=w, **kw)
         return
     pred = sk_predictions(scores, t, pos, neg)
+    if w is not None and not np.any(w):
+        # All-zero weights: scikit-learn refuses them ("at least one non-zero"), so do we.
+        with pytest.raises(InvalidInputError, match="sums to zero"):
+            fm.confusion_matrix(y, scores, threshold=t, sample_weight=w, **kw)
+        with pytest.raises(ValueError):
+            sk_confusion(y, pred, w)
+        return
     got = fm.confusion_matrix(y, scores, threshold=t, sample_weight=w, **kw)
     assert_same(got, sk_confusion(y, pred, w))
     # The same through chunked Arrow inputs (chunked differently per role).
