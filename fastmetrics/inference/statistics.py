@@ -41,6 +41,7 @@ from ..topk.build import top_k_state
 from ..topk.state import TopKState
 from .batched import check_scalar, metric_value, present_state
 from .resampling import CountTable, resample_blocks
+from .rows import row_plan
 from .specs import evaluate_tables, lookup, resolve
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
@@ -549,6 +550,11 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
     score_inputs = all(arrays[f"y_pred_{i}"].dtype.kind == "f" for i in range(len(preds)))
     if score_inputs and threshold is None:
         truth, params = encode_labels(truth, params)
+    preds = [arrays[f"y_pred_{i}"] for i in range(len(preds))]
+    if threshold is None and all(m is metrics[0] for m in metrics):
+        plan = row_plan(metrics[0], truth, preds, arrays.get("sample_weight"), params, name)
+        if plan is not None:
+            return plan
     calls = []
     for i, metric in enumerate(metrics):
         kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight"),

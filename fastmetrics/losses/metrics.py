@@ -63,7 +63,7 @@ def _multiclass_columns(state, labels):
                 f"Labels passed were {labels}. But this function assumes labels are "
                 "ordered lexicographically. Pass the ordered "
                 f"labels={lb_classes.tolist()} and ensure that the columns of y_prob "
-                "correspond to this ordering.", UserWarning, stacklevel=4)
+                "correspond to this ordering.", UserWarning, stacklevel=5)
         check_labels_kind(lb_classes, state.classes)
         stray = sorted(set(state.classes.tolist()) - set(lb_classes.tolist()))
         if stray:
@@ -83,7 +83,7 @@ def _multiclass_columns(state, labels):
                     "labels argument"))
     if state.unnormalized:
         warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=5)
     if lb_classes.size != state.n_columns:
         columns = "1-D probabilities (2 classes)" if state.one_d else \
             f"{state.n_columns} columns"
@@ -96,11 +96,29 @@ def _multiclass_columns(state, labels):
     return label_index(state.classes, lb_classes)
 
 
+def state_columns(state, which, *, labels=None, pos_label=None):
+    """The probability column each class of ``state`` is scored at, as the finalizer of
+    ``which`` (``"log"`` or ``"brier"``) reads it, with its checks and warnings.
+
+    The row bootstrap scores each row at its class's column; this is the one
+    place that decides which column that is.
+    """
+    if which == "brier" and state.one_d:
+        if state.classes.size > 2:
+            raise LabelError(format_message(
+                "y_true", f"has {state.classes.size} classes ({state.classes.tolist()[:10]}), "
+                          "but 1-D y_proba needs a binary target",
+                fix="Pass one column of probabilities per class (2-D y_proba)"))
+        pos_label = resolve_pos_label(state.classes, pos_label, greater_fallback=True)
+        return np.array([1 if c == pos_label else 0 for c in state.classes.tolist()])
+    return _multiclass_columns(state, labels)
+
+
 def _log_loss_from_state(state, *, normalize=True, labels=None):
     """``log_loss`` from a :class:`LossState`."""
     check_normalize_flag(normalize)
     _check_rows(state)
-    columns = _multiclass_columns(state, labels)
+    columns = state_columns(state, "log", labels=labels)
     total = state.column_sums("log", columns)
     if not normalize:
         return total
@@ -185,16 +203,7 @@ def _brier_from_state(state, *, pos_label=None, labels=None, scale_by_half="auto
     _check_scale_by_half(scale_by_half)
     _check_pos_label(pos_label)
     _check_rows(state)
-    if state.one_d:
-        if state.classes.size > 2:
-            raise LabelError(format_message(
-                "y_true", f"has {state.classes.size} classes ({state.classes.tolist()[:10]}), "
-                          "but 1-D y_proba needs a binary target",
-                fix="Pass one column of probabilities per class (2-D y_proba)"))
-        pos_label = resolve_pos_label(state.classes, pos_label, greater_fallback=True)
-        columns = np.array([1 if c == pos_label else 0 for c in state.classes.tolist()])
-    else:
-        columns = _multiclass_columns(state, labels)
+    columns = state_columns(state, "brier", labels=labels, pos_label=pos_label)
     score = state.column_sums("brier", columns) / state.total_weight()
     if isinstance(scale_by_half, str):
         scale_by_half = state.n_columns < 3

@@ -39,7 +39,7 @@ from numba import prange
 from ._blocks import block_bounds, kernel, thread_blocks
 from .confusion import _first_found
 
-__all__ = ["calibration_bins", "binary_loss_sums", "multiclass_loss_sums"]
+__all__ = ["calibration_bins", "binary_loss_sums", "multiclass_loss_sums", "loss_row_terms"]
 
 #: Below this many rows a kernel runs on one thread (tests lower it to reach
 #: the threaded path on small inputs).
@@ -160,6 +160,29 @@ def _neg_log_clipped(v, eps, top):
     return -np.log(np.float64(v))
 
 
+@kernel(nogil=True, inline="always")
+def _binary_brier(p, q, column):
+    """Brier term of 1-D probability ``p`` (``q = 1 - p`` in its precision) scored as
+    virtual column ``column`` of ``[q, p]``."""
+    pf = np.float64(p)
+    qf = np.float64(q)
+    if column == 0:
+        return (1.0 - qf) * (1.0 - qf) + pf * pf
+    return qf * qf + (1.0 - pf) * (1.0 - pf)
+
+
+@kernel(nogil=True, inline="always")
+def _multiclass_brier(row, j):
+    """Brier term ``sum_m (delta_mj - row[m]) ** 2`` of a row scored as column ``j``."""
+    sq = 0.0
+    for m in range(row.shape[0]):
+        d = np.float64(row[m])
+        if m == j:
+            d = 1.0 - d
+        sq += d * d
+    return sq
+
+
 @kernel(nogil=True)
 def _binary_loss_block(y_true, lookup, offset, y_prob, col_lo, col_hi, weights, eps, one,
                        counts, wsums, log_sums, brier_sums, block, lo, hi):
@@ -197,12 +220,10 @@ def _binary_loss_block(y_true, lookup, offset, y_prob, col_lo, col_hi, weights, 
                 ls[c, 0] += wi * _neg_log_clipped(q, eps, top)
                 ls[c, 1] += wi * _neg_log_clipped(p, eps, top)
         if brier_sums is not None:
-            pf = np.float64(p)
-            qf = np.float64(q)
             if first_col == 0:
-                bs[c, 0] += wi * ((1.0 - qf) * (1.0 - qf) + pf * pf)
+                bs[c, 0] += wi * _binary_brier(p, q, 0)
             if col_hi[c] == 1:
-                bs[c, 1] += wi * (qf * qf + (1.0 - pf) * (1.0 - pf))
+                bs[c, 1] += wi * _binary_brier(p, q, 1)
     return first_invalid
 
 
@@ -295,13 +316,7 @@ def _multiclass_loss_block(y_true, lookup, offset, y_proba, col_lo, col_hi, weig
             if log_sums is not None:
                 ls[c, j] += wi * _neg_log_clipped(row[j], eps, top)
             if brier_sums is not None:
-                sq = 0.0
-                for m in range(n_columns):
-                    d = np.float64(row[m])
-                    if m == j:
-                        d = 1.0 - d
-                    sq += d * d
-                bs[c, j] += wi * sq
+                bs[c, j] += wi * _multiclass_brier(row, j)
     return first_invalid, first_unnormalized
 
 
@@ -341,3 +356,42 @@ def multiclass_loss_sums(y_true, lookup, offset, n_classes, y_proba, col_lo, col
         _multiclass_loss_parallel(*args, found)
         first_invalid, first_unnormalized = _first_found(found[:, 0]), _first_found(found[:, 1])
     return _sum_tables(*tables) + (first_invalid, first_unnormalized)
+
+
+# ----------------------------------------------------------------------------
+# per-row terms (the row bootstrap sums them with resampled weights)
+# ----------------------------------------------------------------------------
+
+@kernel(nogil=True)
+def _row_terms(column_of_row, y_prob, eps, one, log, out):
+    top = one - eps
+    for i in range(out.shape[0]):
+        j = column_of_row[i]
+        if y_prob.ndim == 1:
+            p = y_prob[i]
+            q = one - p
+            if log:
+                out[i] = _neg_log_clipped(p if j == 1 else q, eps, top)
+            else:
+                out[i] = _binary_brier(p, q, j)
+        else:
+            row = y_prob[i]
+            if log:
+                out[i] = _neg_log_clipped(row[j], eps, top)
+            else:
+                out[i] = _multiclass_brier(row, j)
+
+
+def loss_row_terms(column_of_row, y_prob, log):
+    """Each row's log-loss (``log=True``) or Brier term at its class's column, float64 (n,).
+
+    The terms the loss sums add (``binary_loss_sums``, ``multiclass_loss_sums``),
+    unweighted; 1-D probabilities have the virtual columns ``[1 - p, p]``.
+    """
+    y_prob = np.ascontiguousarray(y_prob)
+    eps = y_prob.dtype.type(np.finfo(y_prob.dtype).eps)
+    one = y_prob.dtype.type(1)
+    out = np.empty(y_prob.shape[0])
+    _row_terms(np.ascontiguousarray(column_of_row, dtype=np.int64), y_prob, eps, one,
+               bool(log), out)
+    return out

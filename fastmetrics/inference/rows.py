@@ -1,0 +1,469 @@
+"""The row route without resampled rows: Poisson-weighted sums in fused kernels.
+
+A metric whose state is not a count table is bootstrapped by drawing each
+row ``w(i, r) ~ Poisson(1)`` times in resample ``r`` (weights keyed by seed,
+resample and global row: :mod:`fastmetrics.kernels.cpu.resample`). The
+resampled state is then the state of the rows *weighted* by ``w``: every
+state here is a sum over rows. So instead of gathering rows and calling the
+metric once per resample (O(n) with a large constant, 80 to 200 ms per
+resample at 10^6 rows), each plan below reduces the rows once to what the
+state sums, and :mod:`fastmetrics.kernels.cpu.row_resample` adds the
+weighted sums of 32 resamples per pass over the rows. The metric's own
+finalizer turns each resampled state into its value, so a resample's value
+is the metric of the resampled rows (to float64 rounding of the sums).
+
+* :class:`LossRows`: ``log_loss`` and ``brier_score_loss``. Each row's term
+  at its class's column (the column the finalizer would read), summed per
+  class with the rows and weights: a :class:`~fastmetrics.LossState`.
+  Additive, so BCa's jackknife is exact in O(n) (leave-one-out sums).
+* :class:`CalibrationRows`: ``expected_calibration_error`` and
+  ``maximum_calibration_error`` with equal-width bins (binary or top-label):
+  each row's (bin, class) cell and probability, a
+  :class:`~fastmetrics.calibration.state.CalibrationState`.
+* :class:`RankingRows`: multiclass one-vs-rest and one-vs-one ROC AUC,
+  multiclass average precision, and weighted binary ROC AUC and average
+  precision. Each score column is sorted once; each resample walks it once
+  with the weights drawn in place, giving the Mann-Whitney areas per class,
+  the class amounts and the AP sum: the
+  :class:`~fastmetrics.ranking.state.MulticlassAreas` the finalizer reads.
+  BCa for unweighted one-vs-rest ROC AUC (macro or weighted) from DeLong's
+  placements, O(n) per column.
+
+Every plan keeps the classes of the data: a resample that misses a class is
+scored as the metric would score rows whose ``labels=`` name it (a loss
+still has a value; a ROC AUC with a class lacking positives is undefined).
+Memory: the rows' terms (one or two float64 per row and model) and, for
+rankings, one sorted order per score column; never a resamples x rows array.
+
+:func:`row_plan` picks the plan of a metric and its parameters, or returns
+None: the metric is then called on each resample's rows
+(:class:`fastmetrics.inference.statistics.RowResamples`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .._core.pipeline import open_batches
+from ..calibration.build import _binary_columns, _top_label_labels, calibration_state
+from ..calibration.metrics import expected_calibration_error, maximum_calibration_error
+from ..calibration.state import CalibrationState
+from ..exceptions import FastMetricsError
+from ..inference import batched
+from ..kernels.cpu import calibration as calibration_kernels
+from ..kernels.cpu import inference as inference_kernels
+from ..kernels.cpu import row_resample as kernels
+from ..losses.build import loss_state
+from ..losses.metrics import brier_score_loss, log_loss, state_columns
+from ..losses.state import LossState
+from ..ranking.auc import average_precision_score, roc_auc_score
+from ..ranking.state import MulticlassAreas
+from .._core.labels import label_index
+
+__all__ = ["RowPlan", "LossRows", "CalibrationRows", "RankingRows", "row_plan"]
+
+#: Resamples per kernel call: their sums (resamples x cells x values float64)
+#: stay under about 64 MiB.
+_SUM_BYTES = 1 << 26
+
+
+def _resample_blocks(n_resamples: int, per_resample: int):
+    """``(first, count)`` chunks of resamples whose sums fit :data:`_SUM_BYTES`."""
+    step = max(kernels.LANES, (_SUM_BYTES // max(8 * per_resample, 1)) // kernels.LANES
+               * kernels.LANES)
+    for first in range(0, n_resamples, step):
+        yield first, min(step, n_resamples - first)
+
+
+def _finalized(finalize, states, params) -> np.ndarray:
+    """The metric of each resampled state, NaN where undefined (the bootstrap's rule)."""
+    out = np.empty(len(states))
+    for i, state in enumerate(states):
+        value = batched.metric_value(finalize, state, **params)
+        out[i] = value if math.isfinite(value) else math.nan
+    return out
+
+
+class RowPlan:
+    """What every plan offers the bootstrap (as ``RowResamples`` does).
+
+    ``estimates`` (one per model), ``estimate`` (the first), ``route``,
+    ``name``, ``has_jackknife``, ``resampled_all(n_resamples, seed)`` of shape
+    (models, n_resamples), ``resampled`` (the first model's) and, where
+    ``has_jackknife``, ``jackknife_all()``: ((models, m) leave-one-out values,
+    (m,) counts).
+    """
+
+    route = "poisson rows"
+    has_jackknife = False
+
+    def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
+        return self.resampled_all(n_resamples, seed)[0]
+
+    def jackknife(self):
+        values, counts = self.jackknife_all()
+        keep = ~np.isnan(values[0])
+        return values[0][keep], counts[keep]
+
+
+# ---------------------------------------------------------------------------
+# losses
+# ---------------------------------------------------------------------------
+
+class LossRows(RowPlan):
+    """``log_loss`` or ``brier_score_loss`` of one or more models on resampled rows."""
+
+    has_jackknife = True
+
+    def __init__(self, metric, y_true, probas, weights, params, name):
+        self.metric, self.params, self.name = metric, dict(params), name
+        self.which = "log" if metric is log_loss else "brier"
+        self.finalize = metric.from_state
+        labels = params.get("labels")
+        self.estimates, self.states, terms = [], [], []
+        for proba in probas:
+            state = loss_state(y_true, proba, sample_weight=weights, labels=labels,
+                               log=self.which == "log", brier=self.which == "brier")
+            value = self.finalize(state, **self.params)
+            batched.check_scalar(value, metric)
+            columns = state_columns(state, self.which, labels=labels,
+                                    pos_label=params.get("pos_label"))
+            codes = label_index(np.asarray(y_true), state.classes)
+            term = calibration_kernels.loss_row_terms(columns[codes], np.asarray(proba),
+                                                      self.which == "log")
+            self.estimates.append(float(value))
+            self.states.append((state, columns))
+            terms.append(term if weights is None else term * weights)
+        self.estimate = self.estimates[0]
+        self.codes = codes
+        self.weights = weights
+        n = codes.shape[0]
+        # values: rows (1), weights (with weights), then each model's weighted term
+        head = [np.ones(n)] + ([] if weights is None else [weights])
+        self.values = np.column_stack(head + terms)
+        self.terms = terms
+
+    def _state(self, m: int, sums: np.ndarray) -> LossState:
+        state, columns = self.states[m]
+        weighted = self.weights is not None
+        c = state.classes.size
+        table = np.zeros((c, state.n_columns))
+        table[np.arange(c), columns] = sums[:, (2 if weighted else 1) + m]
+        known = np.zeros_like(state.known)
+        known[np.arange(c), columns] = True
+        return LossState(state.classes, state.one_d, np.rint(sums[:, 0]).astype(np.int64),
+                         sums[:, 1].copy() if weighted else None,
+                         table if self.which == "log" else None,
+                         table if self.which == "brier" else None, known)
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        n_cells = self.states[0][0].classes.size
+        out = np.empty((len(self.terms), n_resamples))
+        for first, count in _resample_blocks(n_resamples, n_cells * self.values.shape[1]):
+            sums = kernels.cell_sums(self.codes, self.values, n_cells, seed, first, count)
+            for m in range(len(self.terms)):
+                states = [self._state(m, s) for s in sums]
+                out[m, first:first + count] = _finalized(self.finalize, states, self.params)
+        return out
+
+    def jackknife_all(self):
+        """Leave-one-row-out values in O(n): the sums minus the row's own terms."""
+        n = self.codes.shape[0]
+        weights = np.ones(n) if self.weights is None else self.weights
+        total_weight = float(weights.sum())
+        out = np.empty((len(self.terms), n))
+        for m, term in enumerate(self.terms):
+            total = float(term.sum())
+            if self.params.get("normalize", True) is False:
+                out[m] = total - term
+                continue
+            # the finalizer's constant factor (Brier's 1/2): estimate = scale * total / weight
+            ratio = total / total_weight
+            scale = self.estimates[m] / ratio if ratio != 0 else 1.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[m] = scale * (total - term) / (total_weight - weights)
+        return out, np.ones(n, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------
+# calibration
+# ---------------------------------------------------------------------------
+
+class CalibrationRows(RowPlan):
+    """Calibration errors with equal-width bins of one or more models on resampled rows."""
+
+    def __init__(self, metric, y_true, probas, weights, params, name):
+        self.metric, self.params, self.name = metric, dict(params), name
+        self.finalize = metric.from_state
+        self.weights = weights
+        finalizer_params = {k: v for k, v in params.items() if k in ("pos_label", "norm")}
+        self.finalizer_params = finalizer_params
+        n_bins, labels = params.get("n_bins", 15), params.get("labels")
+        self.estimates, self.states, self.cells, self.values = [], [], [], []
+        for proba in probas:
+            state = calibration_state(y_true, proba, sample_weight=weights, n_bins=n_bins,
+                                      strategy="uniform", labels=labels)
+            value = self.finalize(state, **finalizer_params)
+            batched.check_scalar(value, metric)
+            self.estimates.append(float(value))
+            target, confidence = self._rows(y_true, np.asarray(proba), labels)
+            codes = label_index(target, state.classes)
+            bins = np.searchsorted(state.edges[1:-1], confidence)
+            columns = [np.ones(confidence.size), confidence]
+            if weights is not None:
+                columns += [weights, weights * confidence]
+            self.states.append(state)
+            self.cells.append(bins * state.classes.size + codes)
+            self.values.append(np.column_stack(columns))
+        self.estimate = self.estimates[0]
+
+    @staticmethod
+    def _rows(y_true, proba, labels):
+        """Each row's binary target and probability, as the state builder takes them
+        (top-label columns by the builder's own code)."""
+        if proba.ndim == 1 or proba.shape[1] == 1:
+            return np.asarray(y_true), np.asarray(proba, dtype=np.float64).reshape(-1)
+        roles = {"y_true": y_true, "y_prob": proba, "sample_weight": None}
+        _, names, batches = open_batches(roles, None, False, two_d=frozenset({"y_prob"}))
+        labels = None if labels is None else _top_label_labels(labels)
+        targets, confidences = [], []
+        for t, p, _, _ in _binary_columns(batches, names, labels, True, {}):
+            if t is not None:
+                targets.append(np.asarray(t.values))
+                confidences.append(np.asarray(p.values, dtype=np.float64))
+        return np.concatenate(targets), np.concatenate(confidences)
+
+    def _state(self, m: int, sums: np.ndarray) -> CalibrationState:
+        state = self.states[m]
+        shape = state.counts.shape
+        weighted = self.weights is not None
+        return CalibrationState(
+            state.edges, state.strategy, state.classes,
+            np.rint(sums[:, 0]).astype(np.int64).reshape(shape), sums[:, 1].reshape(shape),
+            sums[:, 2].reshape(shape) if weighted else None,
+            sums[:, 3].reshape(shape) if weighted else None, top_label=state.top_label)
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        out = np.empty((len(self.states), n_resamples))
+        for m, state in enumerate(self.states):
+            n_cells = state.counts.size
+            values = self.values[m]
+            for first, count in _resample_blocks(n_resamples, n_cells * values.shape[1]):
+                sums = kernels.cell_sums(self.cells[m], values, n_cells, seed, first, count)
+                states = [self._state(m, s) for s in sums]
+                out[m, first:first + count] = _finalized(self.finalize, states,
+                                                         self.finalizer_params)
+        return out
+
+
+# ---------------------------------------------------------------------------
+# rankings
+# ---------------------------------------------------------------------------
+
+def _descending(scores: np.ndarray):
+    """Rows by descending score (ties in row order) and where each tie group starts."""
+    order = np.argsort(-scores.astype(np.float64), kind="stable")
+    s = scores[order]
+    starts = np.ones(s.size, dtype=np.bool_)
+    starts[1:] = s[1:] != s[:-1]
+    return order.astype(_index_dtype(order.size)), starts
+
+
+def _index_dtype(n: int):
+    """int32 row indices below 2**31 rows (half the memory of a sort order)."""
+    return np.int32 if n < 2 ** 31 else np.int64
+
+
+class RankingRows(RowPlan):
+    """ROC AUC or average precision of score columns on resampled rows.
+
+    Multiclass (2-D scores, one column per class of ``y_true``, classes in
+    sorted order): every column is walked with its class positive and each
+    other class its own negative code. Binary (1-D scores, weighted rows): one
+    walk with the positive class's code as the target.
+    """
+
+    def __init__(self, metric, y_true, scores_list, weights, params, name):
+        self.metric, self.params, self.name = metric, dict(params), name
+        self.finalize = metric.from_state
+        self.weights = weights
+        y_true = np.asarray(y_true)
+        self.classes, codes = np.unique(y_true, return_inverse=True)
+        self.codes = codes.astype(_index_dtype(codes.size))
+        self.estimates, self.models = [], []
+        for scores in scores_list:
+            scores = np.asarray(scores)
+            value = metric(y_true, scores, sample_weight=weights, **params)
+            batched.check_scalar(value, metric)
+            self.estimates.append(float(value))
+            if scores.ndim == 1:
+                targets = [self._binary_target()]
+                columns = [scores]
+            else:
+                targets = list(range(scores.shape[1]))
+                columns = [scores[:, k] for k in targets]
+            walks = []
+            for target, column in zip(targets, columns):
+                order, starts = _descending(column)
+                walks.append((target, order, self.codes[order], starts,
+                              None if weights is None else weights[order], column))
+            self.models.append(walks)
+        self.estimate = self.estimates[0]
+        self.binary = np.asarray(scores_list[0]).ndim == 1
+        self.counts_needed = weights is not None and not self.binary
+
+    def _binary_target(self) -> int:
+        if self.metric is roc_auc_score:
+            return self.classes.size - 1  # the greater label (scikit-learn)
+        listed = self.classes.tolist()
+        return listed.index(self.params.get("pos_label", 1))
+
+    def _walk(self, walk, seed, first, count):
+        target, order, codes, starts, weights, _ = walk
+        return kernels.walk_areas(order, codes, starts, target, self.classes.size, seed,
+                                  first, count, weights)
+
+    def _binary_values(self, area, amount, ap, target):
+        pos = amount[:, target]
+        neg = amount.sum(axis=1) - pos
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.metric is roc_auc_score:
+                values = area.sum(axis=1) / (2.0 * pos * neg)
+                values[(pos == 0) | (neg == 0)] = np.nan
+            else:
+                values = np.maximum(0.0, ap / pos)
+                values[pos == 0] = np.nan
+        return values
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        out = np.empty((len(self.models), n_resamples))
+        c = self.classes.size
+        for first, count in _resample_blocks(n_resamples, 3 * c * c):
+            counts = None
+            if self.counts_needed:  # rows per class, besides their weight
+                counts = kernels.cell_sums(self.codes, np.ones((self.codes.size, 1)), c, seed,
+                                           first, count)[:, :, 0]
+            for m, walks in enumerate(self.models):
+                results = [self._walk(w, seed, first, count) for w in walks]
+                if self.binary:
+                    area, amount, ap = results[0]
+                    out[m, first:first + count] = self._binary_values(area, amount, ap,
+                                                                      walks[0][0])
+                    continue
+                twice = np.stack([r[0] for r in results], axis=1)  # (count, K, C)
+                ap = np.stack([r[2] for r in results], axis=1)     # (count, K)
+                amount = results[0][1]                             # (count, C)
+                states = []
+                for i in range(count):
+                    weight = amount[i]
+                    rows = np.rint(counts[i] if counts is not None else weight)
+                    states.append(MulticlassAreas(
+                        self.classes, c, np.arange(c), twice[i], ap[i],
+                        rows.astype(np.int64), weight if counts is not None else None))
+                out[m, first:first + count] = _finalized(self.finalize, states, self.params)
+        return out
+
+    @property
+    def has_jackknife(self) -> bool:
+        # unweighted multiclass one-vs-rest ROC AUC: DeLong placements per column
+        return (self.metric is roc_auc_score and self.weights is None and not self.binary
+                and self.params.get("multi_class") == "ovr"
+                and self.params.get("average", "macro") in ("macro", "weighted"))
+
+    def jackknife_all(self):
+        """Leave-one-row-out one-vs-rest AUCs: each column's placements, O(n) per column."""
+        n = self.codes.size
+        c = self.classes.size
+        counts = np.bincount(self.codes, minlength=c).astype(np.float64)
+        out = np.empty((len(self.models), n))
+        for m, walks in enumerate(self.models):
+            per_column = np.empty((c, n))
+            for target, _, _, _, _, column in walks:
+                positive = (self.codes == target).astype(np.uint8)
+                numer, twice, _, _ = inference_kernels.score_placements(
+                    np.ascontiguousarray(column, dtype=np.float64), positive)
+                pos, neg = counts[target], n - counts[target]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    per_column[target] = np.where(positive != 0,
+                                                  (twice - numer) / (2.0 * (pos - 1) * neg),
+                                                  (twice - numer) / (2.0 * pos * (neg - 1)))
+            if self.params.get("average", "macro") == "weighted":
+                # prevalence without the row: class counts minus one for the row's class
+                loo = np.repeat(counts[:, None], n, axis=1)
+                loo[self.codes, np.arange(n)] -= 1
+                out[m] = (per_column * loo).sum(axis=0) / loo.sum(axis=0)
+            else:
+                out[m] = per_column.mean(axis=0)
+        return out, np.ones(n, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------
+# choosing a plan
+# ---------------------------------------------------------------------------
+
+_LOSS_PARAMS = {log_loss: {"normalize", "labels"},
+                brier_score_loss: {"pos_label", "labels", "scale_by_half"}}
+_CALIBRATION_PARAMS = {"pos_label", "n_bins", "strategy", "norm", "labels"}
+
+
+def _float_scores(arrays) -> bool:
+    return all(a.dtype.kind == "f" for a in arrays)
+
+
+def row_plan(metric, y_true, preds, weights, params, name):
+    """The fused plan of ``metric`` over the models' ``preds`` (numpy rows), or None.
+
+    None where no plan covers the arguments: the caller then evaluates the
+    metric on each resample's rows. ``y_true`` is 1-D; ``weights`` float64 or None.
+    """
+    y_true = np.asarray(y_true)
+    if y_true.ndim != 1 or y_true.size == 0 or not _float_scores(preds):
+        return None
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+    two_d = [p.ndim == 2 for p in preds]
+    if len(set(two_d)) != 1:
+        return None
+    try:
+        if metric in _LOSS_PARAMS and set(params) <= _LOSS_PARAMS[metric]:
+            return LossRows(metric, y_true, preds, weights, params, name)
+        if (metric in (expected_calibration_error, maximum_calibration_error)
+                and set(params) <= _CALIBRATION_PARAMS
+                and params.get("strategy", "uniform") == "uniform"):
+            return CalibrationRows(metric, y_true, preds, weights, params, name)
+        if metric in (roc_auc_score, average_precision_score):
+            return _ranking_plan(metric, y_true, preds, weights, params, name, two_d[0])
+    except FastMetricsError:
+        return None  # the metric's own call on the rows raises its own error
+    return None
+
+
+def _ranking_plan(metric, y_true, preds, weights, params, name, two_d):
+    allowed = {"average", "multi_class"} if metric is roc_auc_score else {"average", "pos_label"}
+    if not set(params) <= allowed or params.get("average", "macro") not in ("macro",
+                                                                            "weighted"):
+        return None
+    classes = np.unique(y_true)
+    if two_d:
+        k = preds[0].shape[1]
+        if classes.size < 3 or classes.size != k:
+            return None
+        if metric is roc_auc_score and params.get("multi_class") not in ("ovr", "ovo"):
+            return None
+        if metric is roc_auc_score and params["multi_class"] == "ovo" and weights is not None:
+            return None  # refused by the metric itself
+    else:
+        if weights is None or classes.size != 2:
+            return None  # unweighted binary: the distinct-score table route
+        if metric is average_precision_score and params.get("pos_label", 1) not in \
+                classes.tolist():
+            return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an undefined estimate is the metric's to report
+        try:
+            return RankingRows(metric, y_true, preds, weights, params, name)
+        except Warning:
+            return None
