@@ -393,8 +393,11 @@ def test_paired_stratified_keeps_class_counts():
                                 n_resamples=500)
     assert strat.difference.resampling == "stratified multinomial"
     assert strat.difference.estimate == plain.difference.estimate
-    with pytest.raises(InvalidParameterError, match="strata"):
-        fm.paired_bootstrap(fm.recall_score, y, a, b, strata=y % 2)
+    # strata= keeps each stratum's rows (and with stratify=, each class within it)
+    both = fm.paired_bootstrap(fm.recall_score, y, a, b, average="macro", strata=y % 2,
+                               stratify=True, n_resamples=500)
+    assert both.difference.resampling == "stratified multinomial"
+    assert both.difference.estimate == plain.difference.estimate
     with pytest.raises(InvalidParameterError, match="alternative"):
         fm.paired_bootstrap(fm.recall_score, y, a, b, alternative="bigger")
 

@@ -23,7 +23,7 @@ from ..kernels.cpu import calibration as kernels
 from ..losses.build import column_ranges
 from .state import CalibrationState
 
-__all__ = ['check_n_bins', 'check_strategy', 'calibration_state']
+__all__ = ['check_n_bins', 'check_strategy', 'calibration_state', 'row_targets']
 
 
 STRATEGIES = ("uniform", "quantile")
@@ -295,3 +295,25 @@ def _quantile_state(batches, n_bins, y_true_name) -> CalibrationState:
         array, lookup, offset, k, probs, edges[1:-1], False, weights)
     return CalibrationState(edges, "quantile", classes, counts, psums, wsums, wpsums,
                             n_dropped)
+
+
+def row_targets(y_true, y_prob, labels=None):
+    """Each row's binary target and probability, as :func:`calibration_state` bins them.
+
+    1-D probabilities: ``y_true`` and ``y_prob`` as they are. 2-D: the
+    top-label columns (whether the row's top column is its true class, and
+    that column's probability), by the builder's own code. Numpy arrays in
+    one batch; the row bootstrap resamples them.
+    """
+    y_prob = np.asarray(y_prob)
+    if y_prob.ndim == 1 or y_prob.shape[1] == 1:
+        return np.asarray(y_true), np.asarray(y_prob, dtype=np.float64).reshape(-1)
+    roles = {"y_true": y_true, "y_prob": y_prob, "sample_weight": None}
+    _, names, batches = open_batches(roles, None, False, two_d=frozenset({"y_prob"}))
+    labels = None if labels is None else _top_label_labels(labels)
+    targets, confidences = [], []
+    for t, p, _, _ in _binary_columns(batches, names, labels, True, {}):
+        if t is not None:
+            targets.append(np.asarray(t.values))
+            confidences.append(np.asarray(p.values, dtype=np.float64))
+    return np.concatenate(targets), np.concatenate(confidences)

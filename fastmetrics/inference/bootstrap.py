@@ -58,6 +58,7 @@ import numpy as np
 
 from ..exceptions import (InvalidInputError, InvalidParameterError, UndefinedMetricWarning,
                           format_message)
+from .clusters import check_clusters
 from .intervals import bootstrap_interval, check_method, min_resamples
 from .resampling import check_n_resamples, check_seed
 from .results import ConfidenceInterval, _plain, _short, check_confidence_level
@@ -86,12 +87,15 @@ class BootstrapResult:
     resampling : str
         How resamples were drawn: ``"multinomial"`` (count tables),
         ``"stratified multinomial"``, ``"poisson table"`` (distinct-score
-        table) or ``"poisson rows"``.
+        table), ``"poisson rows"``, or with ``cluster=``: ``"cluster
+        multinomial"`` (count tables per cluster) or ``"poisson clusters"``.
     seed : int
         The seed used (drawn from the OS when ``seed=None`` was passed).
     bootstrap_distribution : ndarray of shape (n_resamples,) or None
         The resampled values (NaN where undefined), with
         ``return_values=True``.
+    n_clusters : int or None
+        Clusters resampled (with ``cluster=``); None when rows were.
 
     Examples
     --------
@@ -110,6 +114,7 @@ class BootstrapResult:
     resampling: str
     seed: int
     bootstrap_distribution: np.ndarray | None = None
+    n_clusters: int | None = None
 
     @property
     def low(self) -> float:
@@ -133,14 +138,16 @@ class BootstrapResult:
                 "high": _plain(self.high), "confidence_level": self.confidence_level,
                 "method": self.method, "standard_error": _plain(self.standard_error),
                 "n_resamples": self.n_resamples, "n_undefined": self.n_undefined,
-                "resampling": self.resampling, "seed": self.seed}
+                "resampling": self.resampling, "seed": self.seed,
+                "n_clusters": self.n_clusters}
 
     def __repr__(self) -> str:
         return (f"BootstrapResult(estimate={_short(self.estimate)}, low={_short(self.low)}, "
                 f"high={_short(self.high)}, confidence_level={_short(self.confidence_level)}, "
                 f"method={self.method!r}, standard_error={_short(self.standard_error)}, "
                 f"n_resamples={self.n_resamples}, n_undefined={self.n_undefined}, "
-                f"resampling={self.resampling!r})")
+                f"resampling={self.resampling!r}"
+                + ("" if self.n_clusters is None else f", n_clusters={self.n_clusters}") + ")")
 
 
 def check_bca(method: str, statistic) -> None:
@@ -164,7 +171,7 @@ def check_estimate(estimate: float, what: str) -> None:
 
 def summarize(estimate: float, values: np.ndarray, *, method: str, confidence_level: float,
               jackknife, resampling: str, seed: int, return_values: bool,
-              what: str = "the metric") -> BootstrapResult:
+              what: str = "the metric", n_clusters: int | None = None) -> BootstrapResult:
     """The :class:`BootstrapResult` of resampled ``values`` (NaN = undefined).
 
     ``jackknife`` is a callable returning grouped jackknife values (only
@@ -200,12 +207,12 @@ def summarize(estimate: float, values: np.ndarray, *, method: str, confidence_le
     se = float(np.std(defined, ddof=1))
     ci = ConfidenceInterval(float(estimate), low, high, confidence_level, method, se)
     return BootstrapResult(float(estimate), ci, se, int(values.size), n_undefined,
-                           resampling, seed, values if return_values else None)
+                           resampling, seed, values if return_values else None, n_clusters)
 
 
 def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=None,
               threshold=None, positive_class=None, strata=None, stratify=False,
-              n_resamples=10_000, confidence_level=0.95, method="bca", seed=0,
+              cluster=None, n_resamples=10_000, confidence_level=0.95, method="bca", seed=0,
               return_values=False, data=None, drop_nulls=False,
               **metric_params) -> BootstrapResult:
     """Bootstrap confidence interval and standard error of a metric.
@@ -244,6 +251,13 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
         Confusion metrics only (for a ranking metric the distinct-score table
         is resampled per class anyway: positives and negatives are drawn
         independently).
+    cluster : array-like or column name, optional
+        A cluster id per row (document, user, question, patient): whole
+        clusters are resampled, so rows of one cluster stay together (see
+        :mod:`fastmetrics.inference.clusters`). Combines with ``strata=``
+        for confusion metrics (each cluster within one stratum). The result
+        reports ``n_clusters``; too few clusters for the level is an error,
+        fewer than 30 a :class:`~fastmetrics.inference.clusters.FewClustersWarning`.
     n_resamples : int, default=10_000
     confidence_level : float, default=0.95
     method : {"bca", "percentile", "basic", "normal"}, default="bca"
@@ -311,11 +325,14 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
     statistic = build_statistic(
         metric, y_true, y_pred, state=state, sample_weight=sample_weight, threshold=threshold,
         positive_class=positive_class, strata=strata, stratify=stratify, data=data,
-        drop_nulls=drop_nulls, metric_params=metric_params)
+        drop_nulls=drop_nulls, metric_params=metric_params, cluster=cluster)
+    n_clusters = getattr(statistic, "n_clusters", None)
+    if n_clusters is not None:
+        check_clusters(n_clusters, confidence_level)
     check_bca(method, statistic)
     check_estimate(statistic.estimate, statistic.name)
     values = statistic.resampled(n_resamples, seed)
     return summarize(statistic.estimate, values, method=method,
                      confidence_level=confidence_level, jackknife=statistic.jackknife,
                      resampling=statistic.route, seed=seed, return_values=return_values,
-                     what=statistic.name)
+                     what=statistic.name, n_clusters=n_clusters)

@@ -31,20 +31,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..confusion.build import confusion_state
-from ..exceptions import InvalidParameterError, format_message
+from ..exceptions import InvalidInputError, InvalidParameterError, format_message
 from ..kernels.cpu import inference as inference_kernels
 from ..kernels.cpu import resample as resample_kernels
 from ..ranking.auc import roc_auc_score
 from .._core.labels import label_index, union_labels
 from .bootstrap import BootstrapResult, check_bca, check_estimate, summarize
+from .clusters import check_clusters
 from .delong import _paired_rows
 from .intervals import check_method
 from .resampling import (STREAM_PERMUTATION, block_generator, block_size, check_n_resamples,
                          check_seed)
 from .results import TestResult, _short, check_confidence_level
 from .specs import resolve
-from .statistics import (ConfusionTables, _refuse_strata, _two_d, second_argument,
-                         call_defined, metric_name, refuse_non_scalar, row_statistic)
+from .resampling import ClusterTable
+from .statistics import (ConfusionTables, _refuse_strata, _two_d, call_defined,
+                         grouped_tables, metric_name, refuse_non_scalar, row_statistic,
+                         second_argument)
 
 __all__ = ["PairedBootstrapResult", "paired_bootstrap", "permutation_test"]
 
@@ -218,7 +221,7 @@ class _PairedAUC:
 
 def _paired_statistic(metric, y_true, y_pred_a, y_pred_b, *, sample_weight, threshold,
                       positive_class, strata, stratify, data, drop_nulls, params,
-                      swappable=False):
+                      swappable=False, cluster=None):
     """The statistic of two models: joint table, paired AUC rows, or rows.
 
     ``swappable``: the permutation test swaps the models' columns row by row, which
@@ -234,27 +237,27 @@ def _paired_statistic(metric, y_true, y_pred_a, y_pred_b, *, sample_weight, thre
             "y_pred_b" if y_pred_b is None else "y_pred_a", "is None",
             fix="Pass both models' predictions for the same rows"))
     two_d = any(_two_d(v, data) for v in (y_true, y_pred_a, y_pred_b))
-    if strata is not None:
-        raise InvalidParameterError(format_message(
-            "strata", "is not supported by paired comparisons yet",
-            fix="Use stratify=True (by true class) or drop strata="))
     if (spec.resampling == "count_table" and sample_weight is None and threshold is None
             and not two_d):
-        return _paired_tables(metric, params, y_true, y_pred_a, y_pred_b, stratify, data,
-                              drop_nulls)
-    _refuse_strata(None, stratify, "row")
-    if (metric is roc_auc_score and sample_weight is None and not two_d
+        if cluster is None and strata is None:
+            return _paired_tables(metric, params, y_true, y_pred_a, y_pred_b, stratify, data,
+                                  drop_nulls)
+        return grouped_tables(metric, params, y_true, [y_pred_a, y_pred_b], cluster=cluster,
+                              strata=strata, stratify=stratify, threshold=None, data=data,
+                              drop_nulls=drop_nulls, name=name)
+    _refuse_strata(strata, stratify, "row")
+    if (metric is roc_auc_score and sample_weight is None and not two_d and cluster is None
             and positive_class is None and not params and not swappable):
         return _PairedAUC(y_true, y_pred_a, y_pred_b, data, drop_nulls)
     return row_statistic([metric, metric], y_true, [y_pred_a, y_pred_b],
                          sample_weight=sample_weight, threshold=threshold,
                          positive_class=positive_class, data=data, drop_nulls=drop_nulls,
-                         params=params, name=name)
+                         params=params, name=name, fused=not swappable, cluster=cluster)
 
 
 def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
                      threshold=None, positive_class=None, strata=None, stratify=False,
-                     n_resamples=10_000, confidence_level=0.95, method="bca", seed=0,
+                     cluster=None, n_resamples=10_000, confidence_level=0.95, method="bca", seed=0,
                      alternative="two-sided", return_values=False, data=None,
                      drop_nulls=False, **metric_params) -> PairedBootstrapResult:
     """Paired bootstrap of the difference ``metric(A) - metric(B)`` on the same rows.
@@ -270,9 +273,10 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
         The two models' predictions (labels, or scores for score metrics) of
         the same rows. Pass the candidate as A: a positive difference means A
         scores higher.
-    sample_weight, threshold, positive_class, stratify
-        As for :func:`~fastmetrics.bootstrap` (``strata=`` is not supported
-        yet).
+    sample_weight, threshold, positive_class, strata, stratify, cluster
+        As for :func:`~fastmetrics.bootstrap`: ``strata=`` and ``stratify=``
+        for confusion metrics, ``cluster=`` for every metric (whole clusters
+        resampled, both models together).
     n_resamples, confidence_level, method, seed, return_values
         As for :func:`~fastmetrics.bootstrap`; the interval is the
         difference's.
@@ -305,7 +309,10 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
                                   sample_weight=sample_weight, threshold=threshold,
                                   positive_class=positive_class, strata=strata,
                                   stratify=stratify, data=data, drop_nulls=drop_nulls,
-                                  params=metric_params)
+                                  params=metric_params, cluster=cluster)
+    n_clusters = getattr(statistic, "n_clusters", None)
+    if n_clusters is not None:
+        check_clusters(n_clusters, confidence_level)
     check_bca(method, statistic)
     est_a, est_b = statistic.estimates
     observed = est_a - est_b
@@ -323,14 +330,15 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     difference = summarize(observed, diffs, method=method, confidence_level=confidence_level,
                            jackknife=jackknife, resampling=statistic.route, seed=seed,
                            return_values=return_values,
-                           what=f"the difference of {statistic.name}")
+                           what=f"the difference of {statistic.name}", n_clusters=n_clusters)
     pvalue = tail_pvalue(diffs - observed, observed, alternative)
     return PairedBootstrapResult(est_a, est_b, difference, pvalue, alternative,
                                  statistic.name)
 
 
 def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
-                     threshold=None, positive_class=None, n_resamples=10_000, seed=0,
+                     threshold=None, positive_class=None, cluster=None, n_resamples=10_000,
+                     seed=0,
                      alternative="two-sided", data=None, drop_nulls=False,
                      **metric_params) -> TestResult:
     """Approximate-randomization test of ``metric(A) == metric(B)`` on the same rows.
@@ -345,6 +353,9 @@ def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     ----------
     metric, y_true, y_pred_a, y_pred_b, sample_weight, threshold, positive_class
         As for :func:`paired_bootstrap`.
+    cluster : array-like or column name, optional
+        A cluster id per row: the rows of a cluster swap their predictions
+        together (``details["n_clusters"]`` reports how many).
     n_resamples : int, default=10_000
         Permutations drawn.
     seed : int or None, default=0
@@ -376,7 +387,12 @@ def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
                                   sample_weight=sample_weight, threshold=threshold,
                                   positive_class=positive_class, strata=None, stratify=False,
                                   data=data, drop_nulls=drop_nulls, params=metric_params,
-                                  swappable=True)
+                                  swappable=True, cluster=cluster)
+    n_clusters = getattr(statistic, "n_clusters", None)
+    if n_clusters is not None and n_clusters < 2:
+        raise InvalidInputError(format_message(
+            "cluster", f"has {n_clusters} cluster: swapping it cannot test anything",
+            fix="Evaluate on more clusters"))
     est_a, est_b = statistic.estimates
     observed = est_a - est_b
     if isinstance(statistic, ConfusionTables):
@@ -390,7 +406,8 @@ def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
         pvalue = tail_pvalue(null, observed, alternative)
     return TestResult(observed, pvalue, "approximate randomization", alternative,
                       {"metric": statistic.name, "estimate_a": est_a, "estimate_b": est_b,
-                       "n_resamples": n_resamples, "n_undefined": undefined, "seed": seed})
+                       "n_resamples": n_resamples, "n_undefined": undefined, "seed": seed,
+                       "n_clusters": n_clusters})
 
 
 def _table_permutations(statistic: ConfusionTables, n_resamples: int, seed: int):
@@ -406,13 +423,18 @@ def _table_permutations(statistic: ConfusionTables, n_resamples: int, seed: int)
                             [np.concatenate([t_a, t_b]), np.concatenate([t_b, t_a])],
                             name=statistic.name)
     disagree = t_a != t_b  # rows where both models agree do not change when swapped
+    clustered = isinstance(statistic.table, ClusterTable)
     out = np.empty(n_resamples)
-    step = block_size(2 * total.size)
+    step = block_size(max(2 * total.size, statistic.table.n_clusters if clustered else 0))
     for block, first in enumerate(range(0, n_resamples, step)):
         size = min(step, n_resamples - first)
         rng = block_generator(seed, STREAM_PERMUTATION, block)
-        swaps = np.zeros((size, total.size), dtype=np.int64)
-        swaps[:, disagree] = rng.binomial(total[disagree], 0.5, size=(size, disagree.sum()))
+        if clustered:  # a fair coin per cluster: all its rows swap, or none
+            swaps = statistic.table.swapped(rng, size)
+        else:
+            swaps = np.zeros((size, total.size), dtype=np.int64)
+            swaps[:, disagree] = rng.binomial(total[disagree], 0.5,
+                                              size=(size, disagree.sum()))
         values = split._values(np.concatenate([total[None] - swaps, swaps], axis=1))
         out[first:first + size] = values[0] - values[1]
     return out
@@ -425,8 +447,12 @@ def _row_permutations(statistic, n_resamples: int, seed: int):
     key = second_argument(metric_a)
     a, b = kw_a[key], kw_b[key]
     n = len(a)
+    keys = statistic.keys
     for r in range(n_resamples):
-        mask = resample_kernels.swap_mask(np.uint64(seed), 0, n, r)
+        if keys is None:
+            mask = resample_kernels.swap_mask(np.uint64(seed), 0, n, r)
+        else:  # one coin per cluster
+            mask = resample_kernels.swap_mask(np.uint64(seed), 0, statistic.n_clusters, r)[keys]
         if a.ndim == 2:
             mask = mask[:, None]
         va = call_defined(metric_a, **{**kw_a, key: np.where(mask, b, a)})

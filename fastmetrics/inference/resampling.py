@@ -25,6 +25,7 @@ import numpy as np
 from ..exceptions import InvalidParameterError, format_message
 
 __all__ = ["BLOCK", "check_seed", "check_n_resamples", "block_generator", "CountTable",
+           "ClusterTable",
            "resample_blocks", "block_size"]
 
 #: Resamples per random stream (and per evaluation batch of small tables).
@@ -98,6 +99,67 @@ class CountTable:
             out[:, cells] += rng.multinomial(n, p, size=size)
         return out
 
+    def leave_one_out(self):
+        """Tables without one row each, one per nonzero cell (rows of a cell give the
+        same table), and the rows each stands for: BCa's grouped jackknife."""
+        cells = np.flatnonzero(self.total)
+        tables = np.repeat(self.total[None], cells.size, axis=0)
+        tables[np.arange(cells.size), cells] -= 1
+        return tables, self.total[cells]
+
+
+class ClusterTable:
+    """Cell counts per cluster, redrawn by resampling whole clusters.
+
+    Parameters
+    ----------
+    cluster_counts : ndarray of int64, shape (G, C)
+        ``cluster_counts[g, c]``: rows of cluster ``g`` in cell ``c``.
+    cluster_strata : ndarray of int64, shape (G,), optional
+        The stratum of each cluster: each resample then draws, per stratum,
+        as many clusters as it holds.
+
+    A resample draws the ``G_s`` clusters of each stratum ``G_s`` times with
+    replacement (a multinomial over them) and adds their tables: the
+    cluster bootstrap (Davison & Hinkley 1997, sec. 3.8), which keeps the
+    correlation of the rows within a cluster. Same interface as
+    :class:`CountTable`.
+    """
+
+    def __init__(self, cluster_counts: np.ndarray, cluster_strata=None):
+        counts = np.asarray(cluster_counts, dtype=np.int64)
+        self.n_clusters, self.n_cells = counts.shape
+        self.block_cells = max(self.n_cells, self.n_clusters)
+        self.total = counts.sum(axis=0)
+        self._cells = counts.astype(np.float64)  # matmul in float64: exact below 2**53
+        self._counts = counts
+        strata = (np.zeros(self.n_clusters, dtype=np.int64) if cluster_strata is None
+                  else np.asarray(cluster_strata, dtype=np.int64))
+        self._strata = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.total.sum())
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` resampled tables, int64 of shape (size, C)."""
+        times = np.zeros((size, self.n_clusters))
+        for members in self._strata:
+            times[:, members] = rng.multinomial(members.size, np.full(members.size,
+                                                                      1.0 / members.size),
+                                                size=size)
+        return np.rint(times @ self._cells).astype(np.int64)
+
+    def swapped(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Rows per cell of the clusters a fair coin picks, ``size`` times: (size, C) int64."""
+        coins = rng.integers(0, 2, size=(size, self.n_clusters)).astype(np.float64)
+        return np.rint(coins @ self._cells).astype(np.int64)
+
+    def leave_one_out(self):
+        """Tables without one cluster each, and each cluster's weight (1): BCa's
+        grouped jackknife over clusters."""
+        return self.total[None] - self._counts, np.ones(self.n_clusters, dtype=np.int64)
+
 
 def block_size(n_cells: int) -> int:
     """Resamples per block: :data:`BLOCK`, fewer for big tables (a block stays under
@@ -109,7 +171,7 @@ def block_size(n_cells: int) -> int:
 def resample_blocks(table: CountTable, n_resamples: int, seed: int,
                     stream: int = STREAM_MULTINOMIAL):
     """Yield ``(first, tables)`` blocks of resampled tables covering ``n_resamples``."""
-    step = block_size(table.n_cells)
+    step = block_size(getattr(table, "block_cells", table.n_cells))
     for block, first in enumerate(range(0, n_resamples, step)):
         size = min(step, n_resamples - first)
         yield first, table.draw(block_generator(seed, stream, block), size)

@@ -47,8 +47,7 @@ import warnings
 
 import numpy as np
 
-from .._core.pipeline import open_batches
-from ..calibration.build import _binary_columns, _top_label_labels, calibration_state
+from ..calibration.build import calibration_state, row_targets
 from ..calibration.metrics import expected_calibration_error, maximum_calibration_error
 from ..calibration.state import CalibrationState
 from ..exceptions import FastMetricsError
@@ -90,6 +89,9 @@ def _finalized(finalize, states, params) -> np.ndarray:
 class RowPlan:
     """What every plan offers the bootstrap (as ``RowResamples`` does).
 
+    ``keys`` (set by :func:`row_plan`): each row's cluster, whose weights it
+    takes, or None (rows are drawn one by one).
+
     ``estimates`` (one per model), ``estimate`` (the first), ``route``,
     ``name``, ``has_jackknife``, ``resampled_all(n_resamples, seed)`` of shape
     (models, n_resamples), ``resampled`` (the first model's) and, where
@@ -99,6 +101,7 @@ class RowPlan:
 
     route = "poisson rows"
     has_jackknife = False
+    keys = None
 
     def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
         return self.resampled_all(n_resamples, seed)[0]
@@ -163,19 +166,25 @@ class LossRows(RowPlan):
         n_cells = self.states[0][0].classes.size
         out = np.empty((len(self.terms), n_resamples))
         for first, count in _resample_blocks(n_resamples, n_cells * self.values.shape[1]):
-            sums = kernels.cell_sums(self.codes, self.values, n_cells, seed, first, count)
+            sums = kernels.cell_sums(self.codes, self.values, n_cells, seed, first, count,
+                                     keys=self.keys)
             for m in range(len(self.terms)):
                 states = [self._state(m, s) for s in sums]
                 out[m, first:first + count] = _finalized(self.finalize, states, self.params)
         return out
 
     def jackknife_all(self):
-        """Leave-one-row-out values in O(n): the sums minus the row's own terms."""
+        """Leave-one-out values in O(n): the sums minus the row's (or cluster's) own terms."""
         n = self.codes.shape[0]
         weights = np.ones(n) if self.weights is None else self.weights
         total_weight = float(weights.sum())
-        out = np.empty((len(self.terms), n))
-        for m, term in enumerate(self.terms):
+        terms = self.terms
+        if self.keys is not None:  # leave one cluster out
+            n = int(self.keys.max()) + 1
+            weights = np.bincount(self.keys, weights=weights, minlength=n)
+            terms = [np.bincount(self.keys, weights=t, minlength=n) for t in terms]
+        out = np.empty((len(terms), n))
+        for m, term in enumerate(terms):
             total = float(term.sum())
             if self.params.get("normalize", True) is False:
                 out[m] = total - term
@@ -209,7 +218,7 @@ class CalibrationRows(RowPlan):
             value = self.finalize(state, **finalizer_params)
             batched.check_scalar(value, metric)
             self.estimates.append(float(value))
-            target, confidence = self._rows(y_true, np.asarray(proba), labels)
+            target, confidence = row_targets(y_true, proba, labels)
             codes = label_index(target, state.classes)
             bins = np.searchsorted(state.edges[1:-1], confidence)
             columns = [np.ones(confidence.size), confidence]
@@ -219,22 +228,6 @@ class CalibrationRows(RowPlan):
             self.cells.append(bins * state.classes.size + codes)
             self.values.append(np.column_stack(columns))
         self.estimate = self.estimates[0]
-
-    @staticmethod
-    def _rows(y_true, proba, labels):
-        """Each row's binary target and probability, as the state builder takes them
-        (top-label columns by the builder's own code)."""
-        if proba.ndim == 1 or proba.shape[1] == 1:
-            return np.asarray(y_true), np.asarray(proba, dtype=np.float64).reshape(-1)
-        roles = {"y_true": y_true, "y_prob": proba, "sample_weight": None}
-        _, names, batches = open_batches(roles, None, False, two_d=frozenset({"y_prob"}))
-        labels = None if labels is None else _top_label_labels(labels)
-        targets, confidences = [], []
-        for t, p, _, _ in _binary_columns(batches, names, labels, True, {}):
-            if t is not None:
-                targets.append(np.asarray(t.values))
-                confidences.append(np.asarray(p.values, dtype=np.float64))
-        return np.concatenate(targets), np.concatenate(confidences)
 
     def _state(self, m: int, sums: np.ndarray) -> CalibrationState:
         state = self.states[m]
@@ -252,7 +245,8 @@ class CalibrationRows(RowPlan):
             n_cells = state.counts.size
             values = self.values[m]
             for first, count in _resample_blocks(n_resamples, n_cells * values.shape[1]):
-                sums = kernels.cell_sums(self.cells[m], values, n_cells, seed, first, count)
+                sums = kernels.cell_sums(self.cells[m], values, n_cells, seed, first, count,
+                                         keys=self.keys)
                 states = [self._state(m, s) for s in sums]
                 out[m, first:first + count] = _finalized(self.finalize, states,
                                                          self.finalizer_params)
@@ -323,6 +317,8 @@ class RankingRows(RowPlan):
 
     def _walk(self, walk, seed, first, count):
         target, order, codes, starts, weights, _ = walk
+        if self.keys is not None:  # the weights of each row's cluster
+            order = self.keys[order]
         return kernels.walk_areas(order, codes, starts, target, self.classes.size, seed,
                                   first, count, weights)
 
@@ -345,7 +341,7 @@ class RankingRows(RowPlan):
             counts = None
             if self.counts_needed:  # rows per class, besides their weight
                 counts = kernels.cell_sums(self.codes, np.ones((self.codes.size, 1)), c, seed,
-                                           first, count)[:, :, 0]
+                                           first, count, keys=self.keys)[:, :, 0]
             for m, walks in enumerate(self.models):
                 results = [self._walk(w, seed, first, count) for w in walks]
                 if self.binary:
@@ -370,6 +366,7 @@ class RankingRows(RowPlan):
     def has_jackknife(self) -> bool:
         # unweighted multiclass one-vs-rest ROC AUC: DeLong placements per column
         return (self.metric is roc_auc_score and self.weights is None and not self.binary
+                and self.keys is None
                 and self.params.get("multi_class") == "ovr"
                 and self.params.get("average", "macro") in ("macro", "weighted"))
 
@@ -413,12 +410,20 @@ def _float_scores(arrays) -> bool:
     return all(a.dtype.kind == "f" for a in arrays)
 
 
-def row_plan(metric, y_true, preds, weights, params, name):
+def row_plan(metric, y_true, preds, weights, params, name, keys=None):
     """The fused plan of ``metric`` over the models' ``preds`` (numpy rows), or None.
 
     None where no plan covers the arguments: the caller then evaluates the
-    metric on each resample's rows. ``y_true`` is 1-D; ``weights`` float64 or None.
+    metric on each resample's rows. ``y_true`` is 1-D; ``weights`` float64 or
+    None; ``keys`` each row's cluster code (int64) or None.
     """
+    plan = _plan(metric, y_true, preds, weights, params, name, keys is not None)
+    if plan is not None and keys is not None:
+        plan.keys = np.ascontiguousarray(keys, dtype=np.int64)
+    return plan
+
+
+def _plan(metric, y_true, preds, weights, params, name, clustered):
     y_true = np.asarray(y_true)
     if y_true.ndim != 1 or y_true.size == 0 or not _float_scores(preds):
         return None
@@ -435,13 +440,14 @@ def row_plan(metric, y_true, preds, weights, params, name):
                 and params.get("strategy", "uniform") == "uniform"):
             return CalibrationRows(metric, y_true, preds, weights, params, name)
         if metric in (roc_auc_score, average_precision_score):
-            return _ranking_plan(metric, y_true, preds, weights, params, name, two_d[0])
+            return _ranking_plan(metric, y_true, preds, weights, params, name, two_d[0],
+                                 clustered)
     except FastMetricsError:
         return None  # the metric's own call on the rows raises its own error
     return None
 
 
-def _ranking_plan(metric, y_true, preds, weights, params, name, two_d):
+def _ranking_plan(metric, y_true, preds, weights, params, name, two_d, clustered):
     allowed = {"average", "multi_class"} if metric is roc_auc_score else {"average", "pos_label"}
     if not set(params) <= allowed or params.get("average", "macro") not in ("macro",
                                                                             "weighted"):
@@ -456,8 +462,8 @@ def _ranking_plan(metric, y_true, preds, weights, params, name, two_d):
         if metric is roc_auc_score and params["multi_class"] == "ovo" and weights is not None:
             return None  # refused by the metric itself
     else:
-        if weights is None or classes.size != 2:
-            return None  # unweighted binary: the distinct-score table route
+        if (weights is None and not clustered) or classes.size != 2:
+            return None  # unweighted binary rows: the distinct-score table route
         if metric is average_precision_score and params.get("pos_label", 1) not in \
                 classes.tolist():
             return None

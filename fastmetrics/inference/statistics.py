@@ -26,7 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import inputs as _inputs
-from .._core.labels import is_text
+from .._core.labels import is_text, label_index, union_labels
 from .._core.pipeline import is_multilabel_input
 from ..binned.build import binned_score_state
 from ..binned.state import BinnedScoreState
@@ -40,7 +40,8 @@ from ..ranking.state import ScoreState
 from ..topk.build import top_k_state
 from ..topk.state import TopKState
 from .batched import check_scalar, metric_value, present_state
-from .resampling import CountTable, resample_blocks
+from .clusters import cluster_codes, cluster_strata
+from .resampling import ClusterTable, CountTable, resample_blocks
 from .rows import row_plan
 from .specs import evaluate_tables, lookup, resolve
 
@@ -90,12 +91,15 @@ class ConfusionTables:
     has_jackknife = True
 
     def __init__(self, metric, params, classes, strata_counts, targets, *, stratified=False,
-                 name=None):
+                 name=None, table=None):
         self.metric, self.params, self.classes = metric, params, np.asarray(classes)
         self.k = self.classes.shape[0]
-        self.table = CountTable(strata_counts)
+        self.table = CountTable(strata_counts) if table is None else table
         self.targets = [np.asarray(t, dtype=np.int64) for t in targets]
         self.route = "stratified multinomial" if stratified else "multinomial"
+        if isinstance(self.table, ClusterTable):
+            self.route = "cluster multinomial"
+            self.n_clusters = self.table.n_clusters
         self.name = name or metric_name(metric)
         self._plans = [self._plan(t) for t in self.targets]
         self.estimates = [self._estimate(m) for m in range(len(self.targets))]
@@ -149,17 +153,14 @@ class ConfusionTables:
         return self.resampled_all(n_resamples, seed)[0]
 
     def jackknife_all(self):
-        """Leave-one-row-out values, one per nonzero cell: ((M, m) values, (m,) counts)."""
-        total = self.table.total
-        cells = np.flatnonzero(total)
-        values = np.empty((len(self.targets), cells.size))
-        step = max(1, (1 << 22) // max(1, total.size))
-        for lo in range(0, cells.size, step):
-            part = cells[lo:lo + step]
-            tables = np.repeat(total[None], part.size, axis=0)
-            tables[np.arange(part.size), part] -= 1
-            values[:, lo:lo + part.size] = self._values(tables)
-        return values, total[cells]
+        """Leave-one-out values (one row per nonzero cell, or one cluster):
+        ((M, m) values, (m,) counts)."""
+        tables, counts = self.table.leave_one_out()
+        values = np.empty((len(self.targets), counts.size))
+        step = max(1, (1 << 22) // max(1, tables.shape[1]))
+        for lo in range(0, counts.size, step):
+            values[:, lo:lo + step] = self._values(tables[lo:lo + step])
+        return values, counts
 
     def jackknife(self):
         values, counts = self.jackknife_all()
@@ -452,13 +453,17 @@ class RowResamples:
         model against another, one metric against another).
     name : str
         How messages call the statistic.
+    keys : ndarray of int64, optional
+        Each row's cluster code: a resample draws each cluster's weight once
+        (``row_weights`` of the cluster's code) and every row of the cluster
+        takes it.
     """
 
     route = "poisson rows"
     has_jackknife = False
 
-    def __init__(self, calls, name):
-        self.calls, self.name = calls, name
+    def __init__(self, calls, name, keys=None):
+        self.calls, self.name, self.keys = calls, name, keys
         self.n = next(len(v) for v in calls[0][1].values() if isinstance(v, np.ndarray))
         self.estimates = []
         for metric, kwargs in calls:
@@ -471,7 +476,12 @@ class RowResamples:
         out = np.empty((len(self.calls), n_resamples))
         rows = np.arange(self.n)
         for r in range(n_resamples):
-            idx = np.repeat(rows, resample_kernels.row_weights(np.uint64(seed), 0, self.n, r))
+            if self.keys is None:
+                weights = resample_kernels.row_weights(np.uint64(seed), 0, self.n, r)
+            else:
+                weights = resample_kernels.row_weights(np.uint64(seed), 0,
+                                                       int(self.keys.max()) + 1, r)[self.keys]
+            idx = np.repeat(rows, weights)
             gathered = {}
             for m, (metric, kwargs) in enumerate(self.calls):
                 picked = {}
@@ -538,12 +548,21 @@ def _refuse_strata(strata, stratify, route):
 
 
 def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_class, data,
-                  drop_nulls, params, name):
-    """A :class:`RowResamples` of one metric over one or more models' prediction columns."""
-    roles = {"y_true": y_true, "sample_weight": sample_weight}
+                  drop_nulls, params, name, fused=True, cluster=None):
+    """The row statistic of one metric over one or more models' prediction columns.
+
+    The fused plan of :mod:`fastmetrics.inference.rows` where one covers the
+    metric and ``fused`` (the permutation test swaps the rows' columns, which
+    the plans cannot), else a :class:`RowResamples`.
+    """
+    roles = {"y_true": y_true, "sample_weight": sample_weight, "cluster": cluster}
     roles.update({f"y_pred_{i}": p for i, p in enumerate(preds)})
     # every role but the weights may be 2-D (scores, indicator targets; 1-D is accepted too)
-    arrays = materialize(roles, data, drop_nulls, frozenset(roles) - {"sample_weight"})
+    arrays = materialize(roles, data, drop_nulls,
+                         frozenset(roles) - {"sample_weight", "cluster"})
+    keys = None
+    if cluster is not None:
+        keys, n_clusters = cluster_codes(arrays["cluster"])
     truth = arrays["y_true"]
     if positive_class is not None:
         truth = truth == positive_class
@@ -551,16 +570,26 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
     if score_inputs and threshold is None:
         truth, params = encode_labels(truth, params)
     preds = [arrays[f"y_pred_{i}"] for i in range(len(preds))]
-    if threshold is None and all(m is metrics[0] for m in metrics):
-        plan = row_plan(metrics[0], truth, preds, arrays.get("sample_weight"), params, name)
+    if fused and threshold is None and all(m is metrics[0] for m in metrics):
+        plan = row_plan(metrics[0], truth, preds, arrays.get("sample_weight"), params, name,
+                        keys)
         if plan is not None:
+            _mark_clusters(plan, keys, n_clusters if keys is not None else None)
             return plan
     calls = []
     for i, metric in enumerate(metrics):
         kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight"),
               second_argument(metric): arrays[f"y_pred_{i}"], "threshold": threshold}
         calls.append((metric, {**{k: v for k, v in kw.items() if v is not None}, **params}))
-    return RowResamples(calls, name)
+    statistic = RowResamples(calls, name, keys)
+    _mark_clusters(statistic, keys, n_clusters if keys is not None else None)
+    return statistic
+
+
+def _mark_clusters(statistic, keys, n_clusters):
+    statistic.n_clusters = n_clusters
+    if keys is not None:
+        statistic.route = "poisson clusters"
 
 
 def second_argument(metric) -> str:
@@ -579,18 +608,72 @@ def refuse_non_scalar(spec) -> None:
                 "state= and a function f(state) -> float of your own"))
 
 
+def grouped_tables(metric, params, y_true, preds, *, cluster, strata, stratify, threshold,
+                   data, drop_nulls, name):
+    """Count tables per cluster or per stratum, for one model (K x K cells) or two (the
+    joint (true, A, B) cells).
+
+    With ``cluster=`` whole clusters are resampled
+    (:class:`~fastmetrics.inference.resampling.ClusterTable`, within strata
+    when given); with ``strata=`` only, each stratum's cells are redrawn by
+    their own multinomial (:class:`~fastmetrics.inference.resampling.CountTable`).
+    """
+    if stratify and cluster is not None:
+        raise InvalidParameterError(format_message(
+            "stratify", "cannot be combined with cluster=: a cluster holds rows of several "
+                        "classes, so clusters cannot keep the class sizes",
+            fix="Drop stratify=, or pass strata= (groups of whole clusters)"))
+    roles = {"y_true": y_true, "cluster": cluster, "strata": strata}
+    roles.update({f"y_pred_{i}": p for i, p in enumerate(preds)})
+    arrays = materialize(roles, data, drop_nulls)
+    if cluster is not None:
+        keys, n_groups = cluster_codes(arrays["cluster"])
+    else:
+        keys, n_groups = cluster_codes(arrays["strata"])
+    pos_label = params.get("pos_label", 1)
+    states = [confusion_state(arrays["y_true"], arrays[f"y_pred_{i}"], groups=keys,
+                              threshold=threshold, pos_label=pos_label)
+              for i in range(len(preds))]
+    if len(states) == 1:
+        k = states[0].n_classes
+        classes, cells = states[0].classes, np.arange(k * k)
+        counts = states[0].counts.reshape(n_groups, k * k)
+        targets = [cells]
+    else:
+        classes = union_labels(states[0].classes, states[1].classes, "y_pred_b")
+        k = classes.size
+        t, a, b = (label_index(np.asarray(arrays[r]), classes)
+                   for r in ("y_true", "y_pred_0", "y_pred_1"))
+        cells, joint = np.unique((t * k + a) * k + b, return_inverse=True)
+        counts = np.bincount(keys * cells.size + joint.reshape(-1),
+                             minlength=n_groups * cells.size).reshape(n_groups, cells.size)
+        targets = [cells // (k * k) * k + cells // k % k, cells // (k * k) * k + cells % k]
+    if cluster is None:  # strata: one multinomial per stratum (and per class with stratify)
+        true_class = cells // (k * k) if len(states) > 1 else cells // k
+        if stratify:
+            counts = np.concatenate([np.where(true_class == c, counts, 0) for c in range(k)])
+        return ConfusionTables(metric, params, classes, counts[counts.any(axis=1)], targets,
+                               stratified=True, name=name)
+    of_cluster = None if strata is None else cluster_strata(keys, n_groups, arrays["strata"])
+    return ConfusionTables(metric, params, classes, None, targets, name=name,
+                           table=ClusterTable(counts, of_cluster))
+
+
 def build_statistic(metric, y_true, y_pred, *, state, sample_weight, threshold,
-                    positive_class, strata, stratify, data, drop_nulls, metric_params):
+                    positive_class, strata, stratify, data, drop_nulls, metric_params,
+                    cluster=None):
     """The statistic of one model (see the module docstring).
 
     ``metric`` is resolved by :func:`fastmetrics.inference.specs.resolve` (a
     partial's keywords join ``metric_params``, which win); with ``state=`` it
-    may also be a user's function of the state.
+    may also be a user's function of the state. With ``cluster=`` whole
+    clusters are resampled (:mod:`fastmetrics.inference.clusters`).
     """
     if state is not None:
         extra = [k for k, v in (("y_true", y_true), ("y_pred", y_pred),
                                 ("sample_weight", sample_weight), ("data", data),
-                                ("threshold", threshold), ("strata", strata)) if v is not None]
+                                ("threshold", threshold), ("strata", strata),
+                                ("cluster", cluster)) if v is not None]
         ours = lookup(metric)[0] is not None
         if extra:
             raise InvalidParameterError(format_message(
@@ -605,6 +688,17 @@ def build_statistic(metric, y_true, y_pred, *, state, sample_weight, threshold,
     spec, metric_params = resolve(metric, metric_params)
     refuse_non_scalar(spec)
     metric, name, route = spec.metric, spec.name, spec.resampling
+    if cluster is not None:
+        multilabel = _two_d(y_true, data) or _two_d(y_pred, data)
+        if route == "count_table" and sample_weight is None and not multilabel:
+            return grouped_tables(metric, metric_params, y_true, [y_pred], cluster=cluster,
+                                  strata=strata, stratify=stratify, threshold=threshold,
+                                  data=data, drop_nulls=drop_nulls, name=name)
+        _refuse_strata(strata, stratify, "clustered row")
+        return row_statistic([metric], y_true, [y_pred], sample_weight=sample_weight,
+                             threshold=threshold, positive_class=positive_class, data=data,
+                             drop_nulls=drop_nulls, params=metric_params, name=name,
+                             cluster=cluster)
     if route == "count_table":
         multilabel = _two_d(y_true, data) or _two_d(y_pred, data)
         if sample_weight is None and not multilabel:

@@ -48,6 +48,9 @@ __all__ = ["LANES", "cell_sums", "walk_areas"]
 #: Resamples per pass over the rows.
 LANES = 4 * ROW_QUADS
 
+#: Absent keys (weights keyed by row): empty, so keyed and unkeyed calls share code.
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+
 
 @kernel(nogil=True, inline="always")
 def _draw(row, k0, k1, quad0, wb):
@@ -73,13 +76,14 @@ def _lane_resample(lane, quad0):
 # ----------------------------------------------------------------------------
 
 @kernel(nogil=True)
-def _cells_group(cells, values, row0, n_cells, k0, k1, quad0, first, count, out):
+def _cells_group(cells, values, keys, row0, n_cells, k0, k1, quad0, first, count, out):
     G = LANES
     n, n_values = values.shape
     acc = np.zeros((n_cells, n_values, G))
     wb = np.zeros(G)
+    keyed = keys.shape[0] != 0
     for i in range(n):
-        _draw(np.uint64(row0 + i), k0, k1, quad0, wb)
+        _draw(np.uint64(keys[i] if keyed else row0 + i), k0, k1, quad0, wb)
         c = cells[i]
         for v in range(n_values):
             x = values[i, v]
@@ -95,16 +99,18 @@ def _cells_group(cells, values, row0, n_cells, k0, k1, quad0, first, count, out)
 
 
 @kernel(nogil=True)
-def _cells_serial(cells, values, row0, n_cells, k0, k1, quad_lo, groups, first, count, out):
+def _cells_serial(cells, values, keys, row0, n_cells, k0, k1, quad_lo, groups, first, count,
+                  out):
     for g in range(groups):
-        _cells_group(cells, values, row0, n_cells, k0, k1, quad_lo + g * ROW_QUADS, first,
+        _cells_group(cells, values, keys, row0, n_cells, k0, k1, quad_lo + g * ROW_QUADS, first,
                      count, out)
 
 
 @kernel(parallel=True)
-def _cells_parallel(cells, values, row0, n_cells, k0, k1, quad_lo, groups, first, count, out):
+def _cells_parallel(cells, values, keys, row0, n_cells, k0, k1, quad_lo, groups, first, count,
+                    out):
     for g in prange(groups):
-        _cells_group(cells, values, row0, n_cells, k0, k1, quad_lo + g * ROW_QUADS, first,
+        _cells_group(cells, values, keys, row0, n_cells, k0, k1, quad_lo + g * ROW_QUADS, first,
                      count, out)
 
 
@@ -117,7 +123,7 @@ def _parallel(groups, work):
     return groups >= 2 and numba.get_num_threads() >= 2 and work >= PARALLEL_MIN_WORK
 
 
-def cell_sums(cells, values, n_cells, seed, first, count, row0=0):
+def cell_sums(cells, values, n_cells, seed, first, count, row0=0, keys=None):
     """Per-cell sums of Poisson-weighted row values, resamples ``first .. first + count - 1``.
 
     Parameters
@@ -132,6 +138,9 @@ def cell_sums(cells, values, n_cells, seed, first, count, row0=0):
         The resamples.
     row0 : int
         Global index of row 0 (the weights are keyed by global rows).
+    keys : ndarray of int64, shape (n,), optional
+        Draw row ``i``'s weights as those of row ``keys[i]`` instead: rows
+        sharing a key (a cluster) get the same weights.
 
     Returns
     -------
@@ -145,7 +154,8 @@ def cell_sums(cells, values, n_cells, seed, first, count, row0=0):
     if count == 0 or values.shape[0] == 0:
         return out
     quad_lo, groups = _groups(first, count)
-    args = (cells, values, np.int64(row0), np.int64(n_cells), k0, k1, np.int64(quad_lo),
+    keys = _NO_KEYS if keys is None else np.ascontiguousarray(keys, dtype=np.int64)
+    args = (cells, values, keys, np.int64(row0), np.int64(n_cells), k0, k1, np.int64(quad_lo),
             np.int64(groups), np.int64(first), np.int64(count), out)
     if _parallel(groups, values.shape[0] * count):
         _cells_parallel(*args)
@@ -265,8 +275,10 @@ def walk_areas(order, codes, starts, target, n_codes, seed, first, count, weight
     Parameters
     ----------
     order : ndarray of int32 or int64, shape (m,)
-        Entries in descending score order; entry ``e`` belongs to global row
-        ``e // stride`` (``stride`` > 1 walks a raveled (rows, stride) matrix).
+        Entries in descending score order; entry ``e`` takes the weights of
+        global row ``e // stride`` (``stride`` > 1 walks a raveled (rows,
+        stride) matrix). Only the weights read it: pass each entry's cluster
+        instead to resample clusters.
     codes : ndarray of int32 or int64, shape (m,)
         Class code of each entry in that order, ``0 <= code < n_codes``.
     starts : ndarray of bool or uint8, shape (m,)
