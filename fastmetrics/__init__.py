@@ -43,7 +43,7 @@ from .calibration.metrics import (ReliabilityDiagram, calibration_curve,
                                   reliability_diagram)
 from .losses.state import LossState
 from .losses.build import loss_state
-from .losses.metrics import brier_score_loss, log_loss
+from .losses.metrics import brier_score_loss, log_loss, row_losses
 from .topk.state import TopKState
 from .topk.build import top_k_state
 from .topk.metrics import top_k_accuracy_score
@@ -53,7 +53,9 @@ from . import inference
 from .inference import (BootstrapResult, ConfidenceInterval, PairedBootstrapResult, TestResult,
                         bootstrap, clopper_pearson_interval, delong_interval,
                         delong_roc_variance, delong_test, mcnemar_test, paired_bootstrap,
-                        permutation_test, proportion_interval, wilson_interval)
+                        permutation_test, proportion_interval, wilson_interval,
+                        paired_t_test, wilcoxon_signed_rank_test, adjust_pvalues,
+                        AdjustedPValues)
 from .evaluation.job import Evaluation, evaluate
 
 __version__ = "0.1.0"
@@ -85,7 +87,8 @@ __all__ = [
     "inference", "ConfidenceInterval", "TestResult", "wilson_interval",
     "clopper_pearson_interval", "proportion_interval", "mcnemar_test", "delong_roc_variance",
     "delong_interval", "delong_test", "bootstrap", "BootstrapResult", "paired_bootstrap",
-    "PairedBootstrapResult", "permutation_test",
+    "PairedBootstrapResult", "permutation_test", "paired_t_test",
+    "wilcoxon_signed_rank_test", "adjust_pvalues", "AdjustedPValues", "row_losses",
     "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning", "exceptions",
     "__version__",
 ]

@@ -5,7 +5,7 @@ Philox known-answer tests, the Poisson draws, the table and row kernels on
 small random inputs (all cell kinds: counts 0, 1, 2..9 by inversion, 10..50
 and 10^6 by PTRS), odd and even first resamples and counts that leave lane
 groups partly used, split runs against one run, serial against threaded.
-Then the statistics: ``paired_row_areas`` against an O(n^2) weighted AUC,
+Then the statistics: the binary row walk (``row_resample.walk_areas``) against an O(n^2) weighted AUC,
 ``table_resample_counts`` against ``table_resample_areas``, and the draws'
 distributions (fixed seeds, so no test is flaky). Cold Numba cache: about
 10 s of compiling; warm, a few seconds.
@@ -24,6 +24,7 @@ from scipy import stats
 
 from fastmetrics.kernels import reference_resample as ref
 from fastmetrics.kernels.cpu import resample as cpu
+from fastmetrics.kernels.cpu import row_resample as row_kernels
 
 SEEDS = [0, 1, 0x9E3779B97F4A7C15, 2 ** 32 - 1, 2 ** 32, 2 ** 64 - 1]
 seeds = st.one_of(st.sampled_from(SEEDS), st.integers(0, 2 ** 64 - 1))
@@ -43,11 +44,11 @@ def _same(got, expected):
 def _threaded():
     """Take the threaded path of the areas kernels even on small inputs."""
     saved = cpu.PARALLEL_MIN_WORK
-    cpu.PARALLEL_MIN_WORK = 0
+    cpu.PARALLEL_MIN_WORK = row_kernels.PARALLEL_MIN_WORK = 0
     try:
         yield
     finally:
-        cpu.PARALLEL_MIN_WORK = saved
+        cpu.PARALLEL_MIN_WORK = row_kernels.PARALLEL_MIN_WORK = saved
 
 
 def _areas_from_counts(p, q):
@@ -287,8 +288,17 @@ def test_table_edges():
 
 
 # ----------------------------------------------------------------------------
-# paired_row_areas, row_weights, swap_mask
+# the binary row walk (walk_areas of row_resample), row_weights, swap_mask
 # ----------------------------------------------------------------------------
+
+def _binary_walk(rows, labels, starts, seed, first, count):
+    """``row_resample.walk_areas`` of a binary column as the reference's
+    ``paired_row_areas`` returns it: (twice_area, n_pos, n_neg), int64."""
+    area, amount, _ = row_kernels.walk_areas(rows, np.asarray(labels).astype(np.int64),
+                                             starts, 1, 2, seed, first, count)
+    return (np.rint(area[:, 0]).astype(np.int64), np.rint(amount[:, 1]).astype(np.int64),
+            np.rint(amount[:, 0]).astype(np.int64))
+
 
 def _rows_case(rng, n, levels, offset):
     scores = rng.integers(0, levels, n).astype(np.float64)
@@ -309,9 +319,9 @@ def test_rows_match_reference(n, levels, seed, first, count, data_seed, offset):
     _, labels, order, starts, rows = _rows_case(rng, n, levels, offset)
     lab = labels[order]
     expected = ref.paired_row_areas(rows, lab, starts, seed, first, count)
-    _same(cpu.paired_row_areas(rows, lab, starts, seed, first, count), expected)
+    _same(_binary_walk(rows, lab, starts, seed, first, count), expected)
     with _threaded():
-        _same(cpu.paired_row_areas(rows, lab.astype(bool), starts.astype(np.int64),
+        _same(_binary_walk(rows, lab.astype(bool), starts.astype(np.int64),
                                    np.uint64(seed), first, count), expected)
 
 
@@ -321,7 +331,7 @@ def test_rows_against_bruteforce_weighted_auc(levels):
     n = 60
     scores, labels, order, starts, rows = _rows_case(rng, n, levels, 0)
     first, count = 3, 70
-    twice, n_pos, n_neg = cpu.paired_row_areas(rows, labels[order], starts, 8, first, count)
+    twice, n_pos, n_neg = _binary_walk(rows, labels[order], starts, 8, first, count)
     pos = labels != 0
     above = scores[:, None] > scores[None, :]
     tied = scores[:, None] == scores[None, :]
@@ -336,20 +346,20 @@ def test_rows_split_runs_threads_and_pairing():
     rng = np.random.default_rng(5)
     scores, labels, order, starts, rows = _rows_case(rng, 9000, 3000, 0)
     lab = labels[order]
-    whole = cpu.paired_row_areas(rows, lab, starts, 2 ** 63, 1, 99)
+    whole = _binary_walk(rows, lab, starts, 2 ** 63, 1, 99)
     assert rows.size * 99 >= cpu.PARALLEL_MIN_WORK
-    parts = [cpu.paired_row_areas(rows, lab, starts, 2 ** 63, a, b - a)
+    parts = [_binary_walk(rows, lab, starts, 2 ** 63, a, b - a)
              for a, b in [(1, 2), (2, 33), (33, 100)]]
     _same(whole, tuple(np.concatenate(x) for x in zip(*parts)))
     saved = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        _same(cpu.paired_row_areas(rows, lab, starts, 2 ** 63, 1, 99), whole)
+        _same(_binary_walk(rows, lab, starts, 2 ** 63, 1, 99), whole)
     finally:
         numba.set_num_threads(saved)
     # Paired: another model's order of the same rows resamples the same rows.
     other = rng.permutation(9000)
-    _, n_pos_b, n_neg_b = cpu.paired_row_areas(other, labels[other], np.ones(9000, bool),
+    _, n_pos_b, n_neg_b = _binary_walk(other, labels[other], np.ones(9000, bool),
                                                2 ** 63, 1, 99)
     np.testing.assert_array_equal(n_pos_b, whole[1])
     np.testing.assert_array_equal(n_neg_b, whole[2])
@@ -402,7 +412,7 @@ BAD_SEEDS = [(True, TypeError), (np.bool_(False), TypeError), (1.0, TypeError),
 def test_seed_validation(seed, error):
     calls = [
         lambda s: cpu.table_resample_areas([1], [1], s, 0, 2),
-        lambda s: cpu.paired_row_areas([0, 1], [0, 1], [True, True], s, 0, 2),
+        lambda s: _binary_walk([0, 1], [0, 1], [True, True], s, 0, 2),
         lambda s: cpu.row_weights(s, 0, 3, 0),
         lambda s: cpu.swap_mask(s, 0, 3, 0),
         lambda s: cpu.table_resample_counts(np.ones((2, 2), np.int64), s, 0),
@@ -419,7 +429,7 @@ def test_resample_range_validation():
         with pytest.raises(ValueError):
             cpu.table_resample_areas([1], [1], 0, first, count)
         with pytest.raises(ValueError):
-            cpu.paired_row_areas([0], [1], [True], 0, first, count)
+            _binary_walk([0], [1], [True], 0, first, count)
     for r in (-1, 2 ** 32):
         with pytest.raises(ValueError):
             cpu.row_weights(0, 0, 3, r)

@@ -13,7 +13,11 @@ Analytic companions of the metrics, cheap enough to report every time:
 * :func:`bootstrap`: percentile, basic, BCa or normal intervals of any metric,
   resampling states (count tables, distinct-score tables) instead of rows;
 * :func:`paired_bootstrap` and :func:`permutation_test`: is model A better
-  than model B on the same rows, for any metric.
+  than model B on the same rows, for any metric;
+* :func:`paired_t_test` and :func:`wilcoxon_signed_rank_test`: the same
+  question on per-row values (per-row losses, 0/1 correctness);
+* :func:`adjust_pvalues`: Holm, Benjamini-Hochberg or Bonferroni over a
+  family of tests.
 
 Every analytic interval is a :class:`ConfidenceInterval` and every test a
 :class:`TestResult`; the bootstrap returns a :class:`BootstrapResult` (which
@@ -28,6 +32,8 @@ from .bootstrap import BootstrapResult, bootstrap
 from .compare import PairedBootstrapResult, paired_bootstrap, permutation_test
 from .delong import delong_interval, delong_roc_variance, delong_test
 from .mcnemar import mcnemar_test
+from .multiple import AdjustedPValues, adjust_pvalues
+from .paired_tests import paired_t_test, wilcoxon_signed_rank_test
 from .proportions import clopper_pearson_interval, proportion_interval, wilson_interval
 from .results import ConfidenceInterval, TestResult
 
@@ -37,5 +43,6 @@ __all__ = [
     "mcnemar_test",
     "delong_roc_variance", "delong_interval", "delong_test",
     "bootstrap", "BootstrapResult", "paired_bootstrap", "PairedBootstrapResult",
-    "permutation_test",
+    "permutation_test", "paired_t_test", "wilcoxon_signed_rank_test", "adjust_pvalues",
+    "AdjustedPValues",
 ]

@@ -9,8 +9,8 @@ would ignore it and be far too conservative.
   bootstrap p-value. Confusion metrics resample the joint table of
   (true class, A's prediction, B's prediction), K^3 cells, by multinomials;
   ROC AUC resamples rows with Poisson(1) weights keyed by global row index, one
-  pass over each model's sorted scores per four resamples; other metrics
-  resample rows.
+  pass over each model's sorted scores per 32 resamples; other metrics
+  resample rows (:mod:`fastmetrics.inference.rows`).
 * :func:`permutation_test` (approximate randomization): under the null
   hypothesis that the models are exchangeable, each row's two predictions are
   swapped with probability 1/2. For confusion metrics only the rows where the
@@ -34,6 +34,7 @@ from ..confusion.build import confusion_state
 from ..exceptions import InvalidInputError, InvalidParameterError, format_message
 from ..kernels.cpu import inference as inference_kernels
 from ..kernels.cpu import resample as resample_kernels
+from ..kernels.cpu import row_resample as row_kernels
 from ..ranking.auc import roc_auc_score
 from .._core.labels import label_index, union_labels
 from .bootstrap import BootstrapResult, check_bca, check_estimate, summarize
@@ -45,6 +46,7 @@ from .resampling import (STREAM_PERMUTATION, block_generator, block_size, check_
 from .results import TestResult, _short, check_confidence_level
 from .specs import resolve
 from .resampling import ClusterTable
+from .rows import descending_order
 from .statistics import (ConfusionTables, _refuse_strata, _two_d, call_defined,
                          grouped_tables, metric_name, refuse_non_scalar, row_statistic,
                          second_argument)
@@ -179,24 +181,21 @@ class _PairedAUC:
         self.scores = (sa, sb)
         self.estimates = [roc_auc_score(codes, s) for s in (sa, sb)]
         self.estimate = self.estimates[0]
-        self.orders = [self._descending(s) for s in (sa, sb)]
-
-    def _descending(self, scores):
-        """Rows by descending score: (row index, label, starts-a-tie-group flag)."""
-        order = np.argsort(-scores.astype(np.float64), kind="stable")
-        s = scores[order].astype(np.float64)
-        starts = np.ones(s.size, dtype=np.bool_)
-        starts[1:] = s[1:] != s[:-1]
-        return (order.astype(np.int64), np.ascontiguousarray(self.labels[order], np.uint8),
-                starts)
+        sorted_rows = [descending_order(s) for s in (sa, sb)]
+        self.orders = np.stack([order for order, _ in sorted_rows])
+        self.sorted_labels = codes[self.orders].astype(np.int32)
+        self.starts = np.stack([starts for _, starts in sorted_rows])
 
     def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        # the weights are keyed by row, so both models' walks resample the same rows
         out = np.empty((2, n_resamples))
-        for m, (order, labels, starts) in enumerate(self.orders):
-            twice, n_pos, n_neg = resample_kernels.paired_row_areas(
-                order, labels, starts, np.uint64(seed), 0, n_resamples)
+        for m in range(2):
+            area, amount, _ = row_kernels.walk_areas(self.orders[m], self.sorted_labels[m],
+                                                     self.starts[m], 1, 2, seed, 0,
+                                                     n_resamples)
+            n_pos, n_neg = amount[:, 1], amount[:, 0]
             with np.errstate(divide="ignore", invalid="ignore"):
-                values = twice / (2.0 * n_pos.astype(np.float64) * n_neg)
+                values = area[:, 0] / (2.0 * n_pos * n_neg)
             values[(n_pos == 0) | (n_neg == 0)] = np.nan
             out[m] = values
         return out

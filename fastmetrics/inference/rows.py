@@ -62,7 +62,8 @@ from ..ranking.auc import average_precision_score, roc_auc_score
 from ..ranking.state import MulticlassAreas
 from .._core.labels import label_index
 
-__all__ = ["RowPlan", "LossRows", "CalibrationRows", "RankingRows", "row_plan"]
+__all__ = ["RowPlan", "LossRows", "CalibrationRows", "RankingRows", "row_plan",
+           "descending_order"]
 
 #: Resamples per kernel call: their sums (resamples x cells x values float64)
 #: stay under about 64 MiB.
@@ -257,7 +258,7 @@ class CalibrationRows(RowPlan):
 # rankings
 # ---------------------------------------------------------------------------
 
-def _descending(scores: np.ndarray):
+def descending_order(scores: np.ndarray):
     """Rows by descending score (ties in row order) and where each tie group starts."""
     order = np.argsort(-scores.astype(np.float64), kind="stable")
     s = scores[order]
@@ -287,24 +288,31 @@ class RankingRows(RowPlan):
         y_true = np.asarray(y_true)
         self.classes, codes = np.unique(y_true, return_inverse=True)
         self.codes = codes.astype(_index_dtype(codes.size))
-        self.estimates, self.models = [], []
+        self.estimates, self.columns, self.model_columns = [], [], []
+        orders, starts, targets = [], [], []
         for scores in scores_list:
             scores = np.asarray(scores)
             value = metric(y_true, scores, sample_weight=weights, **params)
             batched.check_scalar(value, metric)
             self.estimates.append(float(value))
             if scores.ndim == 1:
-                targets = [self._binary_target()]
-                columns = [scores]
+                model_targets, columns = [self._binary_target()], [scores]
             else:
-                targets = list(range(scores.shape[1]))
-                columns = [scores[:, k] for k in targets]
-            walks = []
-            for target, column in zip(targets, columns):
-                order, starts = _descending(column)
-                walks.append((target, order, self.codes[order], starts,
-                              None if weights is None else weights[order], column))
-            self.models.append(walks)
+                model_targets = list(range(scores.shape[1]))
+                columns = [scores[:, k] for k in model_targets]
+            self.model_columns.append(slice(len(targets), len(targets) + len(columns)))
+            for target, column in zip(model_targets, columns):
+                order, start = descending_order(column)
+                orders.append(order)
+                starts.append(start)
+                targets.append(target)
+                self.columns.append(column)
+        # every column of every model: its rows in score order, their codes and weights
+        self.orders = np.stack(orders)
+        self.sorted_codes = self.codes[self.orders]
+        self.starts = np.stack(starts)
+        self.targets = np.array(targets, dtype=np.int64)
+        self.sorted_weights = None if weights is None else weights[self.orders]
         self.estimate = self.estimates[0]
         self.binary = np.asarray(scores_list[0]).ndim == 1
         self.counts_needed = weights is not None and not self.binary
@@ -315,12 +323,14 @@ class RankingRows(RowPlan):
         listed = self.classes.tolist()
         return listed.index(self.params.get("pos_label", 1))
 
-    def _walk(self, walk, seed, first, count):
-        target, order, codes, starts, weights, _ = walk
-        if self.keys is not None:  # the weights of each row's cluster
+    def _walk(self, j, seed, first, count):
+        order = self.orders[j]
+        if self.keys is not None:  # each row takes its cluster's weights
             order = self.keys[order]
-        return kernels.walk_areas(order, codes, starts, target, self.classes.size, seed,
-                                  first, count, weights)
+        return kernels.walk_areas(order, self.sorted_codes[j], self.starts[j], self.targets[j],
+                                  self.classes.size, seed, first, count,
+                                  None if self.sorted_weights is None
+                                  else self.sorted_weights[j])
 
     def _binary_values(self, area, amount, ap, target):
         pos = amount[:, target]
@@ -335,32 +345,42 @@ class RankingRows(RowPlan):
         return values
 
     def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
-        out = np.empty((len(self.models), n_resamples))
+        return self.resampled_with(n_resamples, seed, [self.params])[0]
+
+    def resampled_with(self, n_resamples: int, seed: int, params_list) -> list:
+        """The resampled values under each parameter set of ``params_list`` (one-vs-rest
+        and one-vs-one from the same walks): a list of (models, n_resamples) arrays."""
+        outs = [np.empty((len(self.model_columns), n_resamples)) for _ in params_list]
         c = self.classes.size
-        for first, count in _resample_blocks(n_resamples, 3 * c * c):
+        per_resample = 3 * c * self.targets.size
+        for first, count in _resample_blocks(n_resamples, per_resample):
             counts = None
             if self.counts_needed:  # rows per class, besides their weight
                 counts = kernels.cell_sums(self.codes, np.ones((self.codes.size, 1)), c, seed,
                                            first, count, keys=self.keys)[:, :, 0]
-            for m, walks in enumerate(self.models):
-                results = [self._walk(w, seed, first, count) for w in walks]
+            walks = [self._walk(j, seed, first, count) for j in range(self.targets.size)]
+            area = np.stack([w[0] for w in walks])    # (columns, count, C)
+            amount = np.stack([w[1] for w in walks])
+            ap = np.stack([w[2] for w in walks])      # (columns, count)
+            for m, cols in enumerate(self.model_columns):
                 if self.binary:
-                    area, amount, ap = results[0]
-                    out[m, first:first + count] = self._binary_values(area, amount, ap,
-                                                                      walks[0][0])
+                    values = self._binary_values(area[cols.start], amount[cols.start],
+                                                 ap[cols.start], self.targets[cols.start])
+                    for out in outs:
+                        out[m, first:first + count] = values
                     continue
-                twice = np.stack([r[0] for r in results], axis=1)  # (count, K, C)
-                ap = np.stack([r[2] for r in results], axis=1)     # (count, K)
-                amount = results[0][1]                             # (count, C)
+                twice = area[cols].transpose(1, 0, 2)  # (count, K, C)
+                model_ap = ap[cols].T                  # (count, K)
+                weight = amount[cols.start]            # (count, C)
                 states = []
                 for i in range(count):
-                    weight = amount[i]
-                    rows = np.rint(counts[i] if counts is not None else weight)
+                    rows = np.rint(counts[i] if counts is not None else weight[i])
                     states.append(MulticlassAreas(
-                        self.classes, c, np.arange(c), twice[i], ap[i],
-                        rows.astype(np.int64), weight if counts is not None else None))
-                out[m, first:first + count] = _finalized(self.finalize, states, self.params)
-        return out
+                        self.classes, c, np.arange(c), twice[i], model_ap[i],
+                        rows.astype(np.int64), weight[i] if counts is not None else None))
+                for out, params in zip(outs, params_list):
+                    out[m, first:first + count] = _finalized(self.finalize, states, params)
+        return outs
 
     @property
     def has_jackknife(self) -> bool:
@@ -375,10 +395,10 @@ class RankingRows(RowPlan):
         n = self.codes.size
         c = self.classes.size
         counts = np.bincount(self.codes, minlength=c).astype(np.float64)
-        out = np.empty((len(self.models), n))
-        for m, walks in enumerate(self.models):
+        out = np.empty((len(self.model_columns), n))
+        for m, cols in enumerate(self.model_columns):
             per_column = np.empty((c, n))
-            for target, _, _, _, _, column in walks:
+            for target, column in zip(self.targets[cols], self.columns[cols]):
                 positive = (self.codes == target).astype(np.uint8)
                 numer, twice, _, _ = inference_kernels.score_placements(
                     np.ascontiguousarray(column, dtype=np.float64), positive)
@@ -448,6 +468,10 @@ def _plan(metric, y_true, preds, weights, params, name, clustered):
 
 
 def _ranking_plan(metric, y_true, preds, weights, params, name, two_d, clustered):
+    labels = params.get("labels")
+    if labels is not None and np.array_equal(np.asarray(labels), np.unique(y_true)):
+        # labels= naming exactly the classes present, sorted: the columns as without it
+        params = {k: v for k, v in params.items() if k != "labels"}
     allowed = {"average", "multi_class"} if metric is roc_auc_score else {"average", "pos_label"}
     if not set(params) <= allowed or params.get("average", "macro") not in ("macro",
                                                                             "weighted"):
@@ -462,8 +486,8 @@ def _ranking_plan(metric, y_true, preds, weights, params, name, two_d, clustered
         if metric is roc_auc_score and params["multi_class"] == "ovo" and weights is not None:
             return None  # refused by the metric itself
     else:
-        if (weights is None and not clustered) or classes.size != 2:
-            return None  # unweighted binary rows: the distinct-score table route
+        if (weights is None and not clustered and len(preds) == 1) or classes.size != 2:
+            return None  # one model's unweighted binary rows: the distinct-score table
         if metric is average_precision_score and params.get("pos_label", 1) not in \
                 classes.tolist():
             return None

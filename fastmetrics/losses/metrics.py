@@ -24,9 +24,10 @@ from .._core.labels import check_labels_kind, label_index, resolve_pos_label, so
 from .._core.metric import check_normalize_flag, common_params_doc, fill_doc, finalized_by
 from ..exceptions import (EmptyInputError, InvalidInputError, InvalidParameterError,
                           LabelError, format_message)
+from ..kernels.cpu import calibration as kernels
 from .build import loss_state
 
-__all__ = ['log_loss', 'brier_score_loss']
+__all__ = ['log_loss', 'brier_score_loss', 'row_losses']
 
 
 COMMON_PARAMS_DOC = common_params_doc(
@@ -262,3 +263,47 @@ def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, lab
                        brier=True, data=data, drop_nulls=drop_nulls)
     return _brier_from_state(state, pos_label=pos_label, labels=labels,
                              scale_by_half=scale_by_half)
+
+
+def row_losses(y_true, y_proba, *, loss="log", labels=None, pos_label=None):
+    """Each row's log loss or Brier term: the values :func:`log_loss` and
+    :func:`brier_score_loss` average.
+
+    For per-row tests of two models on the same rows
+    (:func:`~fastmetrics.paired_t_test`,
+    :func:`~fastmetrics.wilcoxon_signed_rank_test`). The probabilities are
+    clipped and the columns chosen exactly as the metric does (``labels=``,
+    ``pos_label=``); Brier terms are not halved, so their mean is
+    ``brier_score_loss(..., scale_by_half=False)``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+    labels : array-like, optional
+        As for :func:`log_loss`.
+    loss : {"log", "brier"}, default="log"
+    pos_label : label, optional
+        With ``loss="brier"`` and 1-D probabilities, as for
+        :func:`brier_score_loss`.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples,)
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> v = fm.row_losses([0, 1, 1], [0.2, 0.9, 0.6])
+    >>> round(float(v.mean()), 6) == round(fm.log_loss([0, 1, 1], [0.2, 0.9, 0.6]), 6)
+    True
+    """
+    if loss not in ("log", "brier"):
+        raise InvalidParameterError(format_message(
+            "loss", f"must be 'log' or 'brier', got {loss!r}"))
+    truth, proba = np.asarray(y_true), np.asarray(y_proba)
+    state = loss_state(truth, proba, labels=labels, log=loss == "log", brier=loss == "brier")
+    _check_rows(state)
+    columns = state_columns(state, loss, labels=labels, pos_label=pos_label)
+    codes = label_index(np.asarray(truth), state.classes)
+    return kernels.loss_row_terms(columns[codes], proba, loss == "log")

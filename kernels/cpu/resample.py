@@ -90,14 +90,13 @@ satisfies): count 1 is ``poisson1`` of word 0 of ``philox(u, cls, r,
 STREAM_TABLE_CLASS << 24)``, count ``c >= 2`` is ``poisson_general(c, k0, k1,
 u, cls, r, STREAM_TABLE_CLASS)``. One thread; no lanes.
 
-**paired_row_areas** does the same for rows in one model's descending score
-order with row weights ``w(row, r)`` = ``poisson1`` of word ``r & 3`` of
-``philox(row_lo, row_hi, r >> 2, STREAM_ROWS << 24)``, global rows: the same
-resampled rows whatever the model, so two calls give a paired bootstrap.
-Tie groups come as ``starts`` (nonzero where a row's score differs from the
-previous row's; row 0 always starts one). ``twice_area = sum over groups
-g of P_g (2 Q_below_g + Q_g)`` (weighted positives and negatives of the
-group, negatives scored below it).
+**Row weights.** The row bootstrap draws row ``row`` ``w(row, r)`` =
+``poisson1`` of word ``r & 3`` of ``philox(row_lo, row_hi, r >> 2,
+STREAM_ROWS << 24)`` times in resample ``r``: global rows, so every model,
+column and chunk of the same rows is resampled alike (a paired bootstrap
+for free). The fused kernels of ``row_resample.py`` draw them in place
+(32 resamples per walk, lanes as below); the reference's
+``paired_row_areas`` is their binary oracle.
 
 ``row_weights`` and ``swap_mask`` give one resample's weights ``w(row, r)``
 or coin flips (bit 31 of word ``r & 3`` of ``philox(row_lo, row_hi, r >> 2,
@@ -112,8 +111,8 @@ resamples and the lanes are SIMD work:
 
 * ``table_resample_areas``: a walk serves ``TABLE_PAIRS = 16`` resample
   pairs, i.e. 32 lanes (lanes ``m`` the even resamples ``2 (pair0 + m)``,
-  lanes ``TABLE_PAIRS + m`` the odd ones); ``paired_row_areas``: ``ROW_QUADS
-  = 8`` quads, 32 lanes (lane ``w ROW_QUADS + m`` resample ``4 (quad0 + m) +
+  lanes ``TABLE_PAIRS + m`` the odd ones); the row walks of
+  ``row_resample.py``: ``ROW_QUADS = 8`` quads, 32 lanes (lane ``w ROW_QUADS + m`` resample ``4 (quad0 + m) +
   w``, from word ``w`` of the quad's Philox call). The parallel loop runs
   over these groups of lanes, so splitting resamples across threads needs
   no reduction. The 16 (8) Philox calls of a step are two (one) AVX-512
@@ -136,8 +135,8 @@ group of lanes the kernels run on the calling thread.
 
 Timings (AMD EPYC Zen 4 with AVX-512, 2 cores, quiet machine): a table of
 10^6 one-row cells x 1,000 resamples, 1.0 s on 2 threads (2.1 s on one);
-10^6 rows x 1,000 resamples of ``paired_row_areas`` (distinct scores or
-ties), 0.8 s (1.6 s). The first version (4 pairs / 2 quads, fused loops) took
+10^6 rows x 1,000 resamples of the binary row walk (then in this module),
+0.8 s (1.6 s; 2.1 s on the 2-core Intel Xeon of later runs). The first version (4 pairs / 2 quads, fused loops) took
 6.9 s and 3.1 s. Compiling every kernel of the module costs about 10 s once
 (``_blocks.kernel``'s on-disk cache), loading it from the cache under a second.
 """
@@ -156,7 +155,7 @@ __all__ = [
     "STREAM_TABLE", "STREAM_TABLE_GENERAL", "STREAM_TABLE_CLASS", "STREAM_ROWS",
     "STREAM_SWAP", "POISSON1_TABLE", "POISSON1_MAX", "LOG_FACTORIAL", "MAX_RESAMPLES",
     "TABLE_PAIRS", "ROW_QUADS", "seed_key", "philox4x32", "poisson1", "poisson_general",
-    "table_resample_areas", "table_resample_counts", "paired_row_areas", "row_weights",
+    "table_resample_areas", "table_resample_counts", "row_weights",
     "swap_mask",
 ]
 
@@ -212,7 +211,7 @@ _J_MAX = 1 << 24
 
 #: Resample pairs per walk of ``table_resample_areas`` (lanes: twice that).
 TABLE_PAIRS = 16
-#: Resample quads per walk of ``paired_row_areas`` (lanes: 4 times that).
+#: Resample quads per row walk (``row_resample.py``; lanes: 4 times that).
 ROW_QUADS = 8
 #: Below this many rows ``row_weights`` and ``swap_mask`` run on one thread.
 PARALLEL_MIN_ROWS = 1 << 16
@@ -612,137 +611,6 @@ def table_resample_counts(counts, seed, r):
     out = np.empty(counts.shape, dtype=np.int64)
     _table_counts(counts, k0, k1, np.int64(r), out)
     return out[0] if one_d else out
-
-
-# ----------------------------------------------------------------------------
-# paired_row_areas: row-level Poisson bootstrap of one model's ROC area
-# ----------------------------------------------------------------------------
-
-@kernel(nogil=True, inline="always")
-def _flush(gp, gq, Q, P, S):
-    """Add a finished tie group (weighted positives ``gp``, negatives ``gq``)."""
-    for i in range(gp.shape[0]):
-        p = gp[i]
-        q = gq[i]
-        qi = Q[i] + q
-        Q[i] = qi
-        P[i] += p
-        S[i] += p * (2 * qi - q)
-        gp[i] = 0
-        gq[i] = 0
-
-
-@kernel(nogil=True)
-def _rows_group(order, labels, starts, k0, k1, quad0, first, count, out_area, out_pos,
-                out_neg):
-    """Resamples ``4 quad0 .. 4 (quad0 + ROW_QUADS) - 1`` (those in range are written)."""
-    NQ = ROW_QUADS
-    G = 4 * NQ
-    Q = np.zeros(G, dtype=np.int64)    # negatives so far (closed groups)
-    P = np.zeros(G, dtype=np.int64)    # positives so far
-    S = np.zeros(G, dtype=np.int64)    # sum P_g (2 Qincl_g - Q_g)
-    gp = np.zeros(G, dtype=np.int64)   # the open group's positives
-    gq = np.zeros(G, dtype=np.int64)   # the open group's negatives
-    wb = np.zeros(G, dtype=np.int64)
-    n = order.shape[0]
-    open_group = False
-    for i in range(n):
-        single = (i == 0 or starts[i] != 0) and (i + 1 == n or starts[i + 1] != 0)
-        if open_group and starts[i] != 0:
-            _flush(gp, gq, Q, P, S)
-            open_group = False
-        row = np.uint64(order[i])
-        rlo = row & _MASK
-        rhi = row >> _SH32
-        positive = labels[i] != 0
-        if single:
-            for m in range(NQ):
-                x0, x1, x2, x3 = _philox(rlo, rhi, np.uint64(quad0 + m), _C3_ROWS, k0, k1)
-                wb[m] = _poisson1(x0)
-                wb[NQ + m] = _poisson1(x1)
-                wb[2 * NQ + m] = _poisson1(x2)
-                wb[3 * NQ + m] = _poisson1(x3)
-            if positive:
-                for k in range(G):
-                    w = wb[k]
-                    S[k] += 2 * w * Q[k]
-                    P[k] += w
-            else:
-                for k in range(G):
-                    Q[k] += wb[k]
-        else:
-            acc = gp if positive else gq
-            for m in range(NQ):
-                x0, x1, x2, x3 = _philox(rlo, rhi, np.uint64(quad0 + m), _C3_ROWS, k0, k1)
-                acc[m] += _poisson1(x0)
-                acc[NQ + m] += _poisson1(x1)
-                acc[2 * NQ + m] += _poisson1(x2)
-                acc[3 * NQ + m] += _poisson1(x3)
-            open_group = True
-    if open_group:
-        _flush(gp, gq, Q, P, S)
-    for i in range(G):
-        r = 4 * (quad0 + i % NQ) + i // NQ
-        o = r - first
-        if 0 <= o < count:
-            out_pos[o] = P[i]
-            out_neg[o] = Q[i]
-            out_area[o] = 2 * Q[i] * P[i] - S[i]
-
-
-@kernel(nogil=True)
-def _rows_serial(order, labels, starts, k0, k1, quad_lo, groups, first, count, out_area,
-                 out_pos, out_neg):
-    for g in range(groups):
-        _rows_group(order, labels, starts, k0, k1, quad_lo + g * ROW_QUADS, first, count,
-                    out_area, out_pos, out_neg)
-
-
-@kernel(parallel=True)
-def _rows_parallel(order, labels, starts, k0, k1, quad_lo, groups, first, count, out_area,
-                   out_pos, out_neg):
-    for g in prange(groups):
-        _rows_group(order, labels, starts, k0, k1, quad_lo + g * ROW_QUADS, first, count,
-                    out_area, out_pos, out_neg)
-
-
-def _as_flags(a):
-    a = np.asarray(a)
-    if a.dtype == np.bool_ or a.dtype == np.uint8:
-        return np.ascontiguousarray(a).view(np.uint8)
-    return np.ascontiguousarray(a != 0).view(np.uint8)
-
-
-def paired_row_areas(order, labels, starts, seed, first, count):
-    """Row-level Poisson-bootstrap ROC area numerators of one model.
-
-    See ``kernels.reference_resample.paired_row_areas`` for the contract.
-    ``order``: int64 global row indices in descending score order; ``labels``:
-    0/1 (bool or integer) in that order; ``starts``: bool (or integer),
-    nonzero where the score differs from the previous row's. Returns
-    ``(twice_area, n_pos, n_neg)``, int64 arrays of ``count``, for resamples
-    ``first .. first + count - 1``.
-    """
-    k0, k1 = seed_key(seed)
-    first, count = _check_resamples(first, count)
-    out_area = np.zeros(count, dtype=np.int64)
-    out_pos = np.zeros(count, dtype=np.int64)
-    out_neg = np.zeros(count, dtype=np.int64)
-    if count == 0:
-        return out_area, out_pos, out_neg
-    order = np.ascontiguousarray(order, dtype=np.int64)
-    labels = _as_flags(labels)
-    starts = _as_flags(starts)
-    quad_lo = first >> 2
-    groups = -(-(((first + count + 3) >> 2) - quad_lo) // ROW_QUADS)
-    args = (order, labels, starts, k0, k1, np.int64(quad_lo), np.int64(groups),
-            np.int64(first), np.int64(count), out_area, out_pos, out_neg)
-    if (groups < 2 or numba.get_num_threads() < 2
-            or order.shape[0] * count < PARALLEL_MIN_WORK):
-        _rows_serial(*args)
-    else:
-        _rows_parallel(*args)
-    return out_area, out_pos, out_neg
 
 
 # ----------------------------------------------------------------------------
