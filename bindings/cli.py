@@ -78,13 +78,13 @@ def _emit(report, args) -> None:
     print(report.to_json() if args.json else report.to_text(), end="")
 
 
-def _uncertainty_arguments(parser, default=10_000, rows=50) -> None:
+def _uncertainty_arguments(parser, default=10_000, rows=1000) -> None:
     parser.add_argument("--resamples", type=int, default=default,
                         help="bootstrap resamples of the confusion metrics' intervals and "
                              f"tests (0: no intervals; default {default:,})")
     parser.add_argument("--row-resamples", type=int, default=rows,
                         help="resamples of metrics bootstrapped by resampling rows "
-                             f"(probabilities, calibration; default {rows})")
+                             f"(probabilities, calibration; default {rows:,})")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -266,7 +266,8 @@ def test_reliability_diagram_fields():
     w = np.array([1.0, 2.0, 1.0, 1.0, 3.0])
     d = reliability_diagram(y, p, sample_weight=w, n_bins=4)
     assert isinstance(d, ReliabilityDiagram)
-    edges, counts, weights, mean_predicted, fraction_positive = d  # unpacks like a tuple
+    edges, counts, weights, mean_predicted, fraction_positive, low, high, interval = d
+    assert low is None and high is None and interval is None  # intervals only when asked
     np.testing.assert_array_equal(edges, [0, 0.25, 0.5, 0.75, 1])
     assert counts.dtype == np.int64 and counts.tolist() == [2, 0, 0, 3]
     assert weights.tolist() == [3.0, 0.0, 0.0, 5.0]
@@ -452,3 +453,43 @@ def test_calibration_state_positive_class():
         calibration_state(y, p, positive_class=1)
     with pytest.raises(InvalidParameterError, match="positive_class"):
         calibration_state(y, np.full((2_000, 3), 1 / 3), positive_class="b")
+
+
+@pytest.mark.parametrize("interval", ["wilson", "clopper-pearson"])
+def test_reliability_diagram_bin_intervals(interval):
+    from fastmetrics.inference import clopper_pearson_interval, wilson_interval
+    rng = np.random.default_rng(5)
+    p = rng.random(500)
+    y = (rng.random(500) < p).astype(int)
+    d = reliability_diagram(y, p, n_bins=8, interval=interval, confidence_level=0.9)
+    one = wilson_interval if interval == "wilson" else clopper_pearson_interval
+    for b in range(8):
+        successes = int(np.round(d.fraction_positive[b] * d.counts[b]))
+        ci = one(successes, int(d.counts[b]), confidence_level=0.9)
+        assert (d.low[b], d.high[b]) == pytest.approx((ci.low, ci.high), rel=1e-12)
+    assert d.interval == interval
+    empty = reliability_diagram([0, 1], [0.1, 0.2], n_bins=4, interval=interval)
+    assert np.isnan(empty.low[2]) and np.isnan(empty.high[3])
+    with pytest.raises(InvalidParameterError, match="unweighted"):
+        reliability_diagram(y, p, sample_weight=np.ones(500), interval=interval)
+    with pytest.raises(InvalidParameterError, match="interval"):
+        reliability_diagram(y, p, interval="normal")
+
+
+def test_debiased_ece_removes_the_binomial_noise():
+    rng = np.random.default_rng(6)
+    plug, debiased = [], []
+    for _ in range(200):  # a perfectly calibrated model: the true l2 error is 0
+        p = rng.random(300)
+        y = (rng.random(300) < p).astype(int)
+        plug.append(expected_calibration_error(y, p, n_bins=10, norm="l2"))
+        debiased.append(expected_calibration_error(y, p, n_bins=10, norm="l2", debiased=True))
+    assert np.mean(np.square(debiased)) < 0.25 * np.mean(np.square(plug))
+    # by hand on a small case: bins of 4 rows, acc 0.5 and 1.0
+    y = [0, 1, 0, 1, 1, 1, 1, 1]
+    p = [0.2] * 4 + [0.9] * 4
+    sq = 0.5 * ((0.5 - 0.2) ** 2 - 0.25 / 3) + 0.5 * (0.1 ** 2 - 0.0)
+    assert expected_calibration_error(y, p, n_bins=2, norm="l2", debiased=True) == \
+        pytest.approx(np.sqrt(sq), rel=1e-12)
+    with pytest.raises(InvalidParameterError, match="norm='l2'"):
+        expected_calibration_error(y, p, debiased=True)

@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._core.binomial import check_confidence_level, clopper_pearson_bounds, wilson_bounds
+
 from .._core.labels import resolve_pos_label
 from .._core.metric import common_params_doc, fill_doc, finalized_by
 from ..exceptions import (EmptyInputError, InvalidInputError, InvalidParameterError,
@@ -176,6 +178,11 @@ class ReliabilityDiagram(NamedTuple):
     fraction_positive : ndarray of float64, shape (n_bins,)
         (Weighted) fraction of rows of the positive class: the observed
         frequency; NaN for an empty bin.
+    low, high : ndarray of float64, shape (n_bins,), or None
+        With ``interval=``: each bin's interval of ``fraction_positive`` (a
+        binomial proportion of its rows; NaN for an empty bin); else None.
+    interval : str or None
+        The interval method (``"wilson"`` or ``"clopper-pearson"``), or None.
     """
 
     bin_edges: np.ndarray
@@ -183,9 +190,37 @@ class ReliabilityDiagram(NamedTuple):
     weights: np.ndarray
     mean_predicted: np.ndarray
     fraction_positive: np.ndarray
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    interval: str | None = None
 
 
-def _reliability_from_state(state, *, pos_label=None) -> ReliabilityDiagram:
+_INTERVALS = ("wilson", "clopper-pearson")
+
+
+def _bin_intervals(state, pos_label, interval, confidence_level):
+    """Each bin's interval of its fraction of positives (a binomial proportion)."""
+    if not isinstance(interval, str) or interval not in _INTERVALS:
+        raise InvalidParameterError(format_message(
+            "interval", f"must be 'wilson', 'clopper-pearson' or None, got {interval!r}"))
+    if state.weighted:
+        raise InvalidParameterError(format_message(
+            "interval", "needs unweighted rows: a bin's weighted fraction is not a binomial "
+                        "proportion of its rows",
+            fix="Drop sample_weight=, or bootstrap the figure you need"))
+    level = check_confidence_level(confidence_level)
+    bounds = wilson_bounds if interval == "wilson" else clopper_pearson_bounds
+    trials = state.counts.sum(axis=1)
+    successes = _positive(state, pos_label, state.counts)
+    filled = trials > 0
+    low = np.full(trials.shape, np.nan)
+    high = np.full(trials.shape, np.nan)
+    low[filled], high[filled] = bounds(successes[filled], trials[filled], level)
+    return low, high
+
+
+def _reliability_from_state(state, *, pos_label=None, interval=None,
+                            confidence_level=0.95) -> ReliabilityDiagram:
     """``reliability_diagram`` from a :class:`CalibrationState`."""
     pos_label = _state_pos_label(state, pos_label)
     _check_state(state)
@@ -196,15 +231,18 @@ def _reliability_from_state(state, *, pos_label=None) -> ReliabilityDiagram:
     fraction_positive = np.full(weight.shape, np.nan)
     mean_predicted[filled] = pmass.sum(axis=1)[filled] / weight[filled]
     fraction_positive[filled] = _positive(state, pos_label, mass)[filled] / weight[filled]
+    low = high = None
+    if interval is not None:
+        low, high = _bin_intervals(state, pos_label, interval, confidence_level)
     return ReliabilityDiagram(state.edges.copy(), state.counts.sum(axis=1), weight,
-                              mean_predicted, fraction_positive)
+                              mean_predicted, fraction_positive, low, high, interval)
 
 
 @finalized_by(_reliability_from_state)
 @fill_doc(**_DOCS)
 def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n_bins=15,
-                        strategy="uniform", labels=None, data=None,
-                        drop_nulls=False) -> ReliabilityDiagram:
+                        strategy="uniform", labels=None, interval=None, confidence_level=0.95,
+                        data=None, drop_nulls=False) -> ReliabilityDiagram:
     """Per-bin confidence and observed frequency: the data of a reliability diagram.
 
     Unlike :func:`calibration_curve`, every bin is reported (empty ones with
@@ -216,13 +254,19 @@ def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n
 %(inputs)s
 %(binning)s
 %(top_label)s
+    interval : {"wilson", "clopper-pearson"}, optional
+        Give each bin's observed frequency a confidence interval: the
+        fraction of positives of its rows as a binomial proportion (Wilson's
+        score interval, or the conservative Clopper-Pearson one). Unweighted
+        rows only.
+    confidence_level : float, default=0.95
 %(common_params)s
 
     Returns
     -------
     ReliabilityDiagram
         A named tuple ``(bin_edges, counts, weights, mean_predicted,
-        fraction_positive)``.
+        fraction_positive, low, high, interval)``.
 
     Examples
     --------
@@ -232,11 +276,15 @@ def reliability_diagram(y_true, y_prob, *, pos_label=None, sample_weight=None, n
     ([0.0, 0.25, 0.5, 0.75, 1.0], [1, 1, 1, 1])
     >>> d.mean_predicted.tolist(), d.fraction_positive.tolist()
     ([0.1, 0.4, 0.6, 0.9], [0.0, 0.0, 1.0, 1.0])
+    >>> d = reliability_diagram([0, 1] * 50, [0.3, 0.6] * 50, n_bins=2, interval="wilson")
+    >>> d.fraction_positive.tolist(), d.low.round(3).tolist(), d.high.round(3).tolist()
+    ([0.0, 1.0], [0.0, 0.929], [0.071, 1.0])
     """
     state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
                               strategy=strategy, labels=labels, data=data,
                               drop_nulls=drop_nulls)
-    return _reliability_from_state(state, pos_label=pos_label)
+    return _reliability_from_state(state, pos_label=pos_label, interval=interval,
+                                   confidence_level=confidence_level)
 
 
 _NORMS = ("l1", "l2", "max")
@@ -250,11 +298,43 @@ def _gaps(state, pos_label):
     return gap, d.weights[filled] / d.weights.sum()
 
 
-def _ece_from_state(state, *, pos_label=None, norm="l1"):
+def _debiased_l2(state, pos_label):
+    """Kumar, Liang & Ma (2019)'s debiased l2 calibration error of the bins.
+
+    Each bin's squared gap ``(acc_b - conf_b) ** 2`` overestimates the
+    squared true gap by the variance of ``acc_b``; subtracting its unbiased
+    estimate ``acc_b (1 - acc_b) / (n_b - 1)`` gives an unbiased estimate of
+    the squared l2 error, clipped at 0 before the square root. Bins of one
+    row have no variance estimate and count as their plug-in term.
+    """
+    if state.weighted:
+        raise InvalidParameterError(format_message(
+            "debiased", "needs unweighted rows (the bias correction counts rows per bin)",
+            fix="Drop sample_weight=, or debiased=False"))
+    d = _reliability_from_state(state, pos_label=pos_label)
+    filled = d.counts > 0
+    n = d.counts[filled].astype(np.float64)
+    acc, conf = d.fraction_positive[filled], d.mean_predicted[filled]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        correction = np.where(n > 1, acc * (1.0 - acc) / (n - 1.0), 0.0)
+    squared = float(np.sum(n / n.sum() * ((acc - conf) ** 2 - correction)))
+    return math.sqrt(max(squared, 0.0))
+
+
+def _ece_from_state(state, *, pos_label=None, norm="l1", debiased=False):
     """``expected_calibration_error`` from a :class:`CalibrationState`."""
     if not isinstance(norm, str) or norm not in _NORMS:
         raise InvalidParameterError(format_message(
             "norm", f"must be 'l1', 'l2' or 'max', got {norm!r}"))
+    if not isinstance(debiased, (bool, np.bool_)):
+        raise InvalidParameterError(format_message(
+            "debiased", f"must be True or False, got {debiased!r}"))
+    if debiased:
+        if norm != "l2":
+            raise InvalidParameterError(format_message(
+                "debiased", f"is defined for norm='l2' (Kumar et al. 2019), not norm={norm!r}",
+                fix="Pass norm='l2' with debiased=True"))
+        return _debiased_l2(state, pos_label)
     gap, share = _gaps(state, pos_label)
     if norm == "l1":
         return float(np.sum(gap * share))
@@ -267,7 +347,7 @@ def _ece_from_state(state, *, pos_label=None, norm="l1"):
 @fill_doc(**_DOCS)
 def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=None,
                                n_bins=15, strategy="uniform", norm="l1", labels=None,
-                               data=None, drop_nulls=False):
+                               debiased=False, data=None, drop_nulls=False):
     """Expected calibration error (ECE) of a classifier's probabilities.
 
     The rows are binned by ``y_prob``, the probability of the positive class
@@ -293,6 +373,12 @@ def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=
 %(binning)s
 %(top_label)s
     norm : {"l1", "l2", "max"}, default="l1"
+    debiased : bool, default=False
+        With ``norm="l2"``: Kumar, Liang & Ma (2019)'s debiased estimator.
+        The plug-in error is biased upward (a bin's observed frequency is
+        noisy, and ``|noise|`` adds to every gap, most in small bins); the
+        debiased one subtracts each bin's binomial variance
+        ``acc_b (1 - acc_b) / (n_b - 1)`` from its squared gap.
 %(common_params)s
 
     Returns
@@ -329,7 +415,7 @@ def expected_calibration_error(y_true, y_prob, *, pos_label=None, sample_weight=
     state = calibration_state(y_true, y_prob, sample_weight=sample_weight, n_bins=n_bins,
                               strategy=strategy, labels=labels, data=data,
                               drop_nulls=drop_nulls)
-    return _ece_from_state(state, pos_label=pos_label, norm=norm)
+    return _ece_from_state(state, pos_label=pos_label, norm=norm, debiased=debiased)
 
 
 def _mce_from_state(state, *, pos_label=None):

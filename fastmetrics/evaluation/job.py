@@ -29,7 +29,8 @@ from ..ranking.auc import average_precision_score, roc_auc_score
 from ..ranking.build import score_state
 from ..ranking.thresholds import (best_fbeta_threshold, precision_at_recall,
                                   recall_at_precision, youden_threshold)
-from .uncertainty import compare_models, model_intervals, row_figures
+from .uncertainty import (MIN_GROUP_ROWS, adjust_comparison, compare_models, group_intervals,
+                          model_intervals, row_figures)
 
 __all__ = ['ModelEvaluation', 'Evaluation', 'evaluate']
 
@@ -74,6 +75,7 @@ class ModelEvaluation:
     confusion: np.ndarray
     per_class: dict
     by_group: dict = field(default_factory=dict)
+    group_intervals: dict = field(default_factory=dict)
     probabilistic: dict = field(default_factory=dict)
     positive: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
@@ -82,7 +84,8 @@ class ModelEvaluation:
     def to_dict(self) -> dict:
         return {"summary": self.summary, "labels": self.state.classes.tolist(),
                 "confusion_matrix": self.confusion.tolist(), "per_class": self.per_class,
-                "by_group": self.by_group, "n_rows": self.state.n_rows,
+                "by_group": self.by_group, "group_intervals": self.group_intervals,
+                "n_rows": self.state.n_rows,
                 "n_dropped": self.state.n_dropped, "probabilistic": self.probabilistic,
                 "positive_class": self.positive,
                 "thresholds": {k: v.to_dict() for k, v in self.thresholds.items()},
@@ -100,6 +103,7 @@ class Evaluation:
     confidence_level: float = 0.95
     comparison: dict = field(default_factory=dict)
     compared: tuple | None = None
+    adjustment: dict | None = None
 
     def to_dict(self) -> dict:
         return {"source": self.source, "y_true": self.y_true,
@@ -107,7 +111,8 @@ class Evaluation:
                 "models": {m.name: m.to_dict() for m in self.models},
                 "confidence_level": self.confidence_level,
                 "comparison": ({"candidate": self.compared[0], "baseline": self.compared[1],
-                                "metrics": self.comparison} if self.compared else None)}
+                                "metrics": self.comparison, "adjustment": self.adjustment}
+                               if self.compared else None)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -170,7 +175,7 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
              sample_weight: str | None = None, drop_nulls: bool = False,
              source: str | None = None, probabilities: dict | None = None,
              scores: dict | None = None, positive_class=None,
-             labels=None, n_resamples: int | None = None, row_resamples: int = 50,
+             labels=None, n_resamples: int | None = None, row_resamples: int = 1000,
              confidence_level: float = 0.95, seed: int = 0,
              compare: tuple | None = None) -> Evaluation:
     """Evaluate each model's predictions against ``y_true``.
@@ -213,10 +218,11 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
         (:mod:`fastmetrics.evaluation.uncertainty` says which method each gets):
         ``n_resamples`` resamples for confusion metrics, at most 1,000 for
         one class's ROC AUC and average precision. None: no intervals.
-    row_resamples : int, default=50
+    row_resamples : int, default=1000
         Resamples of the metrics that are bootstrapped by resampling rows
-        (class-probability metrics, calibration errors), each costing a full
-        evaluation of the metric.
+        (class-probability metrics, calibration errors): Poisson-weighted
+        rows summed in fused passes (:mod:`fastmetrics.inference.rows`), 32
+        resamples per pass over the rows.
     confidence_level : float, default=0.95
     seed : int, default=0
         Seed of every bootstrap (the same seed gives the same report).
@@ -286,8 +292,13 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
             ev.intervals = model_intervals(
                 ev, scores_state=scores_state[0] if scores_state else None,
                 confidence_level=confidence_level, n_resamples=n_resamples, seed=seed)
+            if groups is not None and state.weighted is False:
+                ev.group_intervals = group_intervals(
+                    state, confidence_level=confidence_level, n_resamples=n_resamples,
+                    seed=seed)
         out.append(ev)
     comparison = {}
+    adjustment = None
     if n_resamples is not None:
         columns = {m: {"pred": models[m], "proba": probabilities.get(m),
                        "score": scores.get(m)} for m in models}
@@ -305,9 +316,12 @@ def evaluate(data, y_true: str, models: dict, *, groups: str | None = None,
                 confidence_level=confidence_level, n_resamples=n_resamples, seed=seed,
                 drop_nulls=drop_nulls)
             comparison.update(rows_comparison)
+            adjustment = adjust_comparison(comparison, candidate=compare[0],
+                                           baseline=compare[1], alpha=1.0 - confidence_level)
     return Evaluation(source=source or type(data).__name__, y_true=y_true, models=out,
                       positive_class=positive_class, confidence_level=confidence_level,
-                      comparison=comparison, compared=tuple(compare) if compare else None)
+                      comparison=comparison, compared=tuple(compare) if compare else None,
+                      adjustment=adjustment)
 
 
 def _matrix_text(labels, cm) -> str:
@@ -337,14 +351,39 @@ def _render(ev: Evaluation) -> str:
                   _matrix_text(m.state.classes, m.confusion), "",
                   classification_report.from_state(m.state, digits=4, zero_division=0.0)]
         if m.by_group:
-            lines.append("By group".ljust(14) + f"{'rows':>10}{'accuracy':>12}"
-                         f"{'macro_f1':>12}{'mcc':>10}")
-            for g, s in m.by_group.items():
-                lines.append(f"{g:<14}{s['n_rows']:>10,}{s['accuracy']:>12.4f}"
-                             f"{s['macro_f1']:>12.4f}{s['mcc']:>10.4f}")
+            lines += _group_lines(m, ev.confidence_level)
         if m.state.n_dropped:
             lines.append(f"({m.state.n_dropped:,} rows with nulls dropped)")
     return "\n".join(lines) + "\n"
+
+
+def _group_lines(m, confidence_level) -> list:
+    """The "By group" table; with intervals, each figure's interval below it."""
+    lines = ["By group".ljust(14) + f"{'rows':>10}{'accuracy':>12}{'macro_f1':>12}{'mcc':>10}"]
+    small = []
+    for g, s in m.by_group.items():
+        lines.append(f"{g:<14}{s['n_rows']:>10,}{s['accuracy']:>12.4f}"
+                     f"{s['macro_f1']:>12.4f}{s['mcc']:>10.4f}")
+        entry = m.group_intervals.get(g)
+        if entry is None:
+            continue
+        if entry.get("too_small"):
+            small.append(g)
+            lines.append(f"{'':<14}{'':>10}{'(too few rows for an interval)':>34}")
+            continue
+        lines.append(f"{'':<24}" + "".join(
+            f"[{entry[k]['low']:.3f},{entry[k]['high']:.3f}]".rjust(12 if k != "mcc" else 14)
+            for k in ("accuracy", "macro_f1", "mcc")))
+    if m.group_intervals:
+        any_entry = next((e for e in m.group_intervals.values() if not e.get("too_small")),
+                         None)
+        if any_entry is not None:
+            e = any_entry["accuracy"]
+            lines.append(f"({confidence_level:.0%} intervals: {e['method']}, "
+                         f"{e['n_resamples']:,} resamples of each group's table"
+                         + (f"; {', '.join(small)}: fewer than {MIN_GROUP_ROWS} rows or "
+                            "undefined" if small else "") + ")")
+    return lines
 
 
 def _interval_lines(ev: Evaluation) -> list:
@@ -376,8 +415,8 @@ def _comparison_lines(ev: Evaluation) -> list:
     cand, base = ev.compared
     lines = ["", f"{cand} vs {base} on the same rows (difference = {cand} - {base}; "
                  f"{1 - ev.confidence_level:.0%} significance)",
-             f"{'metric':<20}{'difference':>11}{'interval':>22}{'p-value':>10}  "
-             f"{'verdict':<26}test"]
+             f"{'metric':<20}{'difference':>11}{'interval':>22}{'p-value':>10}"
+             f"{'adjusted':>10}  {'verdict':<26}test"]
     for metric, e in ev.comparison.items():
         interval = (f"[{e['low']:+.4f}, {e['high']:+.4f}]"
                     if np.isfinite(e["low"]) else "")
@@ -387,8 +426,15 @@ def _comparison_lines(ev: Evaluation) -> list:
             p_text = f"<={p:.1g}"  # no resample reached the null: the resolution of B
         else:
             p_text = f"{p:.2g}" if p >= 1e-4 else "<1e-4"
-        lines.append(f"{metric:<20}{e['difference']:>+11.4f}{interval:>22}{p_text:>10}  "
-                     f"{e['verdict']:<26}{e['test']}")
+        adjusted = e.get("adjusted_pvalue")
+        adj_text = "" if adjusted is None else (f"{adjusted:.2g}" if adjusted >= 1e-4
+                                                else "<1e-4")
+        lines.append(f"{metric:<20}{e['difference']:>+11.4f}{interval:>22}{p_text:>10}"
+                     f"{adj_text:>10}  {e['verdict']:<26}{e['test']}")
+    if ev.adjustment:
+        lines.append(f"(adjusted: {ev.adjustment['method'].capitalize()}'s method over the "
+                     f"family of {ev.adjustment['family']}; verdicts read the adjusted "
+                     "p-values)")
     return lines
 
 

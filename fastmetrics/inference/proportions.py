@@ -36,6 +36,7 @@ from ..confusion.agreement import accuracy_score
 from ..confusion.matrix import label_sums
 from ..confusion.prf import negative_predictive_value_score, precision_score, recall_score, specificity_score
 from ..confusion.state import ConfusionState
+from .._core.binomial import clopper_pearson_bounds, wilson_bounds
 from .results import ConfidenceInterval, check_confidence_level
 
 __all__ = ["wilson_interval", "clopper_pearson_interval", "proportion_interval"]
@@ -122,22 +123,11 @@ def wilson_interval(successes, trials, *, confidence_level=0.95) -> ConfidenceIn
     >>> wilson_interval(0, 20).low
     0.0
     """
-    from scipy import stats
-
     successes, trials = _counts(successes, trials)
     level = check_confidence_level(confidence_level)
-    n = float(trials)
-    p = successes / n
-    z = float(stats.norm.isf((1.0 - level) / 2.0))
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    center = (p + z2 / (2.0 * n)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denom
-    # At p = 0 (p = 1) the lower (upper) bound is exactly 0 (1); rounding may leave
-    # 1 - 1e-16, an interval not holding its own estimate.
-    low = 0.0 if successes == 0 else min(max(center - half, 0.0), 1.0)
-    high = 1.0 if successes == trials else min(max(center + half, 0.0), 1.0)
-    return ConfidenceInterval(p, low, high, level, "wilson")
+    low, high = wilson_bounds(successes, trials, level)
+    return ConfidenceInterval(successes / float(trials), float(low), float(high), level,
+                              "wilson")
 
 
 def clopper_pearson_interval(successes, trials, *, confidence_level=0.95) -> ConfidenceInterval:
@@ -176,15 +166,11 @@ def clopper_pearson_interval(successes, trials, *, confidence_level=0.95) -> Con
     >>> clopper_pearson_interval(10, 10).high
     1.0
     """
-    from scipy import stats
-
     successes, trials = _counts(successes, trials)
     level = check_confidence_level(confidence_level)
-    half_alpha = (1.0 - level) / 2.0
-    x, n = successes, trials
-    low = 0.0 if x == 0 else float(stats.beta.ppf(half_alpha, x, n - x + 1))
-    high = 1.0 if x == n else float(stats.beta.isf(half_alpha, x + 1, n - x))
-    return ConfidenceInterval(x / float(n), low, high, level, "clopper-pearson")
+    low, high = clopper_pearson_bounds(successes, trials, level)
+    return ConfidenceInterval(successes / float(trials), float(low), float(high), level,
+                              "clopper-pearson")
 
 
 # ---------------------------------------------------------------------------

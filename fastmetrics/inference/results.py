@@ -16,22 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._core.binomial import check_confidence_level
 from ..exceptions import InvalidParameterError, format_message
 
 __all__ = ["ConfidenceInterval", "TestResult", "check_confidence_level"]
-
-
-def check_confidence_level(confidence_level) -> float:
-    """``confidence_level`` as a float strictly between 0 and 1, else an error."""
-    ok = (isinstance(confidence_level, numbers.Real)
-          and not isinstance(confidence_level, (bool, np.bool_))
-          and 0.0 < float(confidence_level) < 1.0)
-    if not ok:
-        raise InvalidParameterError(format_message(
-            "confidence_level", f"must be a number strictly between 0 and 1, got "
-                                f"{confidence_level!r}",
-            fix="Pass e.g. confidence_level=0.95 for a 95% interval"))
-    return float(confidence_level)
 
 
 def _plain(value):

@@ -62,8 +62,8 @@ from ..ranking.auc import average_precision_score, roc_auc_score
 from ..ranking.state import MulticlassAreas
 from .._core.labels import label_index
 
-__all__ = ["RowPlan", "LossRows", "CalibrationRows", "RankingRows", "row_plan",
-           "descending_order"]
+__all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "RankingRows", "row_plan",
+           "resample_together", "descending_order"]
 
 #: Resamples per kernel call: their sums (resamples x cells x values float64)
 #: stay under about 64 MiB.
@@ -117,7 +117,44 @@ class RowPlan:
 # losses
 # ---------------------------------------------------------------------------
 
-class LossRows(RowPlan):
+class CellRows(RowPlan):
+    """A plan whose state is per-cell sums of row values (losses, calibration bins).
+
+    ``parts``: ``(cells, values, n_cells)`` of the rows (one per sum the state
+    needs); ``finish(sums)``: the (models, count) values of a block of
+    resampled sums, one (count, n_cells, V) array per part. Several plans run
+    in one pass with :func:`resample_together`.
+    """
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        return resample_together([self], n_resamples, seed)[0]
+
+
+def resample_together(plans, n_resamples: int, seed: int) -> list:
+    """The resampled values of several :class:`CellRows` plans of the same rows, from one
+    pass over the rows per 32 resamples (the weights drawn once for all of them).
+
+    Returns one (models, n_resamples) array per plan. The plans must share
+    their ``keys`` (clusters).
+    """
+    parts, sizes = [], []
+    for plan in plans:
+        parts.extend(plan.parts)
+        sizes.append(len(plan.parts))
+    keys = plans[0].keys
+    outs = [np.empty((len(plan.estimates), n_resamples)) for plan in plans]
+    per_resample = sum(n_cells * np.asarray(values).reshape(len(cells), -1).shape[1]
+                       for cells, values, n_cells in parts)
+    for first, count in _resample_blocks(n_resamples, per_resample):
+        sums = kernels.parts_sums(parts, seed, first, count, keys=keys)
+        at = 0
+        for plan, size, out in zip(plans, sizes, outs):
+            out[:, first:first + count] = plan.finish(sums[at:at + size])
+            at += size
+    return outs
+
+
+class LossRows(CellRows):
     """``log_loss`` or ``brier_score_loss`` of one or more models on resampled rows."""
 
     has_jackknife = True
@@ -163,15 +200,16 @@ class LossRows(RowPlan):
                          table if self.which == "log" else None,
                          table if self.which == "brier" else None, known)
 
-    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
-        n_cells = self.states[0][0].classes.size
-        out = np.empty((len(self.terms), n_resamples))
-        for first, count in _resample_blocks(n_resamples, n_cells * self.values.shape[1]):
-            sums = kernels.cell_sums(self.codes, self.values, n_cells, seed, first, count,
-                                     keys=self.keys)
-            for m in range(len(self.terms)):
-                states = [self._state(m, s) for s in sums]
-                out[m, first:first + count] = _finalized(self.finalize, states, self.params)
+    @property
+    def parts(self):
+        return [(self.codes, self.values, self.states[0][0].classes.size)]
+
+    def finish(self, sums) -> np.ndarray:
+        (block,) = sums
+        out = np.empty((len(self.terms), block.shape[0]))
+        for m in range(len(self.terms)):
+            states = [self._state(m, s) for s in block]
+            out[m] = _finalized(self.finalize, states, self.params)
         return out
 
     def jackknife_all(self):
@@ -202,14 +240,15 @@ class LossRows(RowPlan):
 # calibration
 # ---------------------------------------------------------------------------
 
-class CalibrationRows(RowPlan):
+class CalibrationRows(CellRows):
     """Calibration errors with equal-width bins of one or more models on resampled rows."""
 
     def __init__(self, metric, y_true, probas, weights, params, name):
         self.metric, self.params, self.name = metric, dict(params), name
         self.finalize = metric.from_state
         self.weights = weights
-        finalizer_params = {k: v for k, v in params.items() if k in ("pos_label", "norm")}
+        finalizer_params = {k: v for k, v in params.items()
+                            if k in ("pos_label", "norm", "debiased")}
         self.finalizer_params = finalizer_params
         n_bins, labels = params.get("n_bins", 15), params.get("labels")
         self.estimates, self.states, self.cells, self.values = [], [], [], []
@@ -240,17 +279,16 @@ class CalibrationRows(RowPlan):
             sums[:, 2].reshape(shape) if weighted else None,
             sums[:, 3].reshape(shape) if weighted else None, top_label=state.top_label)
 
-    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
-        out = np.empty((len(self.states), n_resamples))
-        for m, state in enumerate(self.states):
-            n_cells = state.counts.size
-            values = self.values[m]
-            for first, count in _resample_blocks(n_resamples, n_cells * values.shape[1]):
-                sums = kernels.cell_sums(self.cells[m], values, n_cells, seed, first, count,
-                                         keys=self.keys)
-                states = [self._state(m, s) for s in sums]
-                out[m, first:first + count] = _finalized(self.finalize, states,
-                                                         self.finalizer_params)
+    @property
+    def parts(self):
+        return [(cells, values, state.counts.size)
+                for cells, values, state in zip(self.cells, self.values, self.states)]
+
+    def finish(self, sums) -> np.ndarray:
+        out = np.empty((len(self.states), sums[0].shape[0]))
+        for m, block in enumerate(sums):
+            states = [self._state(m, s) for s in block]
+            out[m] = _finalized(self.finalize, states, self.finalizer_params)
         return out
 
 
@@ -423,7 +461,7 @@ class RankingRows(RowPlan):
 
 _LOSS_PARAMS = {log_loss: {"normalize", "labels"},
                 brier_score_loss: {"pos_label", "labels", "scale_by_half"}}
-_CALIBRATION_PARAMS = {"pos_label", "n_bins", "strategy", "norm", "labels"}
+_CALIBRATION_PARAMS = {"pos_label", "n_bins", "strategy", "norm", "labels", "debiased"}
 
 
 def _float_scores(arrays) -> bool:
