@@ -1,5 +1,5 @@
-"""Bootstrap benchmarks of the bootstrap issue: fastmetrics vs scipy.stats.bootstrap and a
-loop over scikit-learn on resampled rows.
+"""Bootstrap benchmarks: fastmetrics vs scipy.stats.bootstrap and loops over scikit-learn on
+resampled rows (count tables, distinct-score tables and the fused row route).
 
 Run from the repository root::
 
@@ -201,6 +201,63 @@ def rows(fm, sk, quick, meter):
                     check=_difference_is(sk.roc_auc_score(y, s) - sk.roc_auc_score(y, s2)),
                     target=5.0, meter=meter, repeats=1,
                     note="rows with Poisson weights keyed by row index, both models"))
+    out += row_route_rows(fm, sk, quick, meter)
+    return out
+
+
+def probabilities(n, k=5, seed=0):
+    """``n`` rows of ``k`` float64 class probabilities (a softmax of noisy logits)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k)) + 1.5 * np.eye(k)[y]
+    p = np.exp(logits)
+    return y, p / p.sum(axis=1, keepdims=True)
+
+
+def row_route_rows(fm, sk, quick, meter):
+    """The row route: 1,000 percentile resamples of metrics whose state is not a count
+    table, against the loop a user writes (the metric on resampled rows)."""
+    out = []
+    n = 100_000 if quick else 1_000_000
+    R = 1000
+    y, p = probabilities(n)
+    input_mib = p.nbytes / MiB
+    rng = np.random.default_rng(1)
+    n_loop = 2 if quick else 5
+    cases = [
+        ("log_loss", fm.log_loss, {}, sk.log_loss, {}, 3.0),
+        ("brier_score_loss", fm.brier_score_loss, {}, sk.brier_score_loss, {}, 3.0),
+        ("expected_calibration_error (top-label, 15 bins)", fm.expected_calibration_error, {},
+         None, {}, 3.0),
+        ("roc_auc_score(multi_class='ovr')", fm.roc_auc_score, {"multi_class": "ovr"},
+         sk.roc_auc_score, {"multi_class": "ovr"}, 10.0),
+    ]
+    for name, metric, kw, peer_metric, peer_kw, target in cases:
+        loop_metric = peer_metric or metric
+        loop_kw = peer_kw if peer_metric is not None else kw
+
+        def loop(loop_metric=loop_metric, loop_kw=loop_kw):
+            values = []
+            for _ in range(n_loop):
+                i = rng.integers(0, n, n)
+                values.append(loop_metric(y[i], p[i], **loop_kw))
+            return values
+
+        def check(ours, theirs, metric=metric, kw=kw):
+            assert abs(ours.estimate - metric(y, p, **kw)) <= 1e-12 * abs(ours.estimate)
+            assert ours.low < ours.estimate < ours.high
+            if theirs is not None:  # the loop's spread agrees with our standard error
+                assert abs(np.std(theirs, ddof=1) / ours.standard_error - 1) < 1.5
+        peer_name = (f"loop over sklearn.{peer_metric.__name__}" if peer_metric is not None
+                     else "loop over the metric on resampled rows (the previous route)")
+        out.append(_row(f"{name}, K=5, percentile", n, R,
+                        lambda metric=metric, kw=kw: fm.bootstrap(
+                            metric, y, p, n_resamples=R, method="percentile", **kw),
+                        loop, peer_name, peer_scale=R / n_loop, check=check, target=target,
+                        meter=meter, repeats=1,
+                        note=f"peer timed on {n_loop} resampled row sets, scaled to {R:,}; "
+                             f"input {input_mib:.0f} MiB of probabilities (target: peak "
+                             "extra memory <= 2x the input)"))
     return out
 
 
