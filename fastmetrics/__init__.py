@@ -55,7 +55,8 @@ from .inference import (BootstrapResult, ConfidenceInterval, PairedBootstrapResu
                         delong_roc_variance, delong_test, mcnemar_test, paired_bootstrap,
                         permutation_test, proportion_interval, wilson_interval,
                         paired_t_test, wilcoxon_signed_rank_test, adjust_pvalues,
-                        AdjustedPValues)
+                        AdjustedPValues, roc_band, pr_band, CurveBand,
+                        operating_point_interval, OperatingPointInterval)
 from .evaluation.job import Evaluation, evaluate
 
 __version__ = "0.1.0"
@@ -89,6 +90,7 @@ __all__ = [
     "delong_interval", "delong_test", "bootstrap", "BootstrapResult", "paired_bootstrap",
     "PairedBootstrapResult", "permutation_test", "paired_t_test",
     "wilcoxon_signed_rank_test", "adjust_pvalues", "AdjustedPValues", "row_losses",
+    "roc_band", "pr_band", "CurveBand", "operating_point_interval", "OperatingPointInterval",
     "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning", "exceptions",
     "__version__",
 ]

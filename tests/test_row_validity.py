@@ -8,7 +8,9 @@ Against the true value of the data-generating model:
   shows (basic: the plug-in ECE is biased upward, see
   ``fastmetrics.evaluation.uncertainty.INTERVAL_METHOD``);
 * accuracy on clustered rows (150 clusters of 20 rows sharing a hit rate):
-  ``cluster=`` covers, the row bootstrap does not.
+  ``cluster=`` covers, the row bootstrap does not;
+* a point of :func:`fastmetrics.roc_band` (binormal scores, TPR at FPR 0.2
+  in closed form).
 
 The true values of the softmax models have no closed form: they are the
 metric on 4 x 10^6 rows drawn from the model (Monte Carlo error below 3% of
@@ -158,3 +160,35 @@ def test_cluster_bootstrap_coverage_full():
     print(rows, clusters, sep="\n")
     assert 0.93 <= clusters.rate <= 0.97, str(clusters)
     assert rows.rate < 0.85, str(rows)
+
+
+# ---------------------------------------------------------------------------
+# a point of a ROC band
+# ---------------------------------------------------------------------------
+
+def _band_coverage(datasets, n=1000, fpr=0.2, delta=1.0, seed=7):
+    """Binormal scores (negatives N(0, 1), positives N(delta, 1)): the true TPR at FPR x
+    is Phi(delta - Phi^-1(1 - x))."""
+    from scipy.stats import norm
+    truth = float(norm.cdf(delta - norm.ppf(1 - fpr)))
+    rng = np.random.default_rng(seed)
+    out = Coverage("percentile", truth)
+    for d in range(datasets):
+        y = (rng.random(n) < 0.4).astype(int)
+        s = rng.normal(size=n) + delta * y
+        band = fm.roc_band(y, s, fpr=[fpr], n_resamples=1000, seed=d)
+        out.add(band.low[0], band.high[0], band.curve[0])
+    return out
+
+
+def test_roc_band_point_coverage_quick():
+    c = _band_coverage(150)
+    low, high = binomial_band(0.95, 150, z=3.5, allowance=0.02)
+    assert low <= c.rate <= high, str(c)
+
+
+@pytest.mark.slow
+def test_roc_band_point_coverage_full():
+    c = _band_coverage(1000)
+    print(c)
+    assert 0.93 <= c.rate <= 0.97, str(c)

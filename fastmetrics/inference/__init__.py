@@ -17,7 +17,10 @@ Analytic companions of the metrics, cheap enough to report every time:
 * :func:`paired_t_test` and :func:`wilcoxon_signed_rank_test`: the same
   question on per-row values (per-row losses, 0/1 correctness);
 * :func:`adjust_pvalues`: Holm, Benjamini-Hochberg or Bonferroni over a
-  family of tests.
+  family of tests;
+* :func:`roc_band`, :func:`pr_band` and :func:`operating_point_interval`:
+  pointwise bands on curves, and intervals of thresholds chosen from the data
+  that include the choice.
 
 Every analytic interval is a :class:`ConfidenceInterval` and every test a
 :class:`TestResult`; the bootstrap returns a :class:`BootstrapResult` (which
@@ -28,6 +31,8 @@ holds a ConfidenceInterval) and a :class:`PairedBootstrapResult`.
 True
 """
 
+from .bands import (CurveBand, OperatingPointInterval, operating_point_interval, pr_band,
+                    roc_band)
 from .bootstrap import BootstrapResult, bootstrap
 from .compare import PairedBootstrapResult, paired_bootstrap, permutation_test
 from .delong import delong_interval, delong_roc_variance, delong_test
@@ -44,5 +49,6 @@ __all__ = [
     "delong_roc_variance", "delong_interval", "delong_test",
     "bootstrap", "BootstrapResult", "paired_bootstrap", "PairedBootstrapResult",
     "permutation_test", "paired_t_test", "wilcoxon_signed_rank_test", "adjust_pvalues",
-    "AdjustedPValues",
+    "AdjustedPValues", "roc_band", "pr_band", "CurveBand", "operating_point_interval",
+    "OperatingPointInterval",
 ]

@@ -46,6 +46,7 @@ from .rows import row_plan
 from .specs import evaluate_tables, lookup, resolve
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
+           "state_of_counts", "positive_table",
            "build_statistic", "call_defined", "metric_name", "refuse_non_scalar"]
 
 #: Above this many distinct scores a generic function of a ScoreState gets no BCa
@@ -312,6 +313,31 @@ def ap_jackknife(pos: np.ndarray, neg: np.ndarray):
     return np.concatenate(values), np.concatenate(counts)
 
 
+def state_of_counts(state: ScoreState, counts: np.ndarray) -> ScoreState:
+    """The unweighted ScoreState of ``state``'s scores with resampled ``counts`` (K, U):
+    scores and classes left without rows are dropped, as a state of those rows has none."""
+    keep = counts.sum(axis=0) > 0
+    classes_kept = counts.sum(axis=1) > 0
+    return ScoreState(state.thresholds[keep],
+                      np.ascontiguousarray(counts[np.ix_(classes_kept, keep)]), None,
+                      state.classes[classes_kept])
+
+
+def positive_table(state: ScoreState, pos_label=None):
+    """``(negatives, positives)`` per distinct score (descending) of an unweighted binary
+    ScoreState; the positive class is ``pos_label``, by default the greater label."""
+    classes = state.classes.tolist()
+    if pos_label is None:
+        pos_label = classes[-1] if len(classes) == 2 else 1
+    counts = state.class_counts
+    if pos_label not in classes:
+        return counts.sum(axis=0), np.zeros_like(counts[0])
+    i = classes.index(pos_label)
+    rest = [j for j in range(len(classes)) if j != i]
+    neg = counts[rest].sum(axis=0) if rest else np.zeros_like(counts[i])
+    return neg, counts[i]
+
+
 class ScoreTableLoop:
     """Any function of a binary ScoreState, one Poisson-resampled state at a time."""
 
@@ -331,12 +357,7 @@ class ScoreTableLoop:
         self.has_jackknife = state.thresholds.size <= LOOP_JACKKNIFE_MAX
 
     def _value(self, counts: np.ndarray) -> float:
-        keep = counts.sum(axis=0) > 0
-        classes_kept = counts.sum(axis=1) > 0
-        state = ScoreState(self.state.thresholds[keep],
-                           np.ascontiguousarray(counts[np.ix_(classes_kept, keep)]), None,
-                           self.state.classes[classes_kept])
-        return call_defined(self._finalize, state, **self.params)
+        return call_defined(self._finalize, state_of_counts(self.state, counts), **self.params)
 
     def resampled(self, n_resamples: int, seed: int) -> np.ndarray:
         counts = self.state.class_counts
