@@ -5,8 +5,12 @@ Against the true value of the data-generating model:
 * multiclass log loss (percentile and BCa) and one-vs-rest ROC AUC
   (percentile and BCa) of a K = 3 softmax model;
 * the top-label ECE of an overconfident model, with the interval the report
-  shows (basic: the plug-in ECE is biased upward, see
-  ``fastmetrics.evaluation.uncertainty.INTERVAL_METHOD``);
+  shows (percentile). The plug-in ECE is biased upward and its resamples
+  again: over 500 data sets the percentile interval covered 93.4%, the basic
+  one 92.2%, Efron's bias-corrected one 91.6% and the percentile interval
+  shifted by the bootstrap's bias estimate 93.8% (1,000 data sets:
+  percentile 93.9%); the slow test accepts 92-97% for it, not the 93-97% of
+  the others;
 * accuracy on clustered rows (150 clusters of 20 rows sharing a hit rate):
   ``cluster=`` covers, the row bootstrap does not;
 * a point of :func:`fastmetrics.roc_band` (binormal scores, TPR at FPR 0.2
@@ -77,7 +81,7 @@ CASES = {
     "log_loss": (MODEL, fm.log_loss, {}, ("percentile", "bca")),
     "ovr_auc": (MODEL, fm.roc_auc_score, {"multi_class": "ovr"}, ("percentile", "bca")),
     "top_label_ece": (OVERCONFIDENT, fm.expected_calibration_error, {"n_bins": 10},
-                      ("basic",)),
+                      ("percentile",)),
 }
 
 
@@ -113,9 +117,10 @@ def test_row_bootstrap_coverage_full(name):
     """95% +- 2 points over 1,000 data sets of 1,000 rows (see the closing notes of the
     issue for the measured rates)."""
     results = _coverage(name, 1000)
+    low = 0.92 if name == "top_label_ece" else 0.93  # see the module docstring
     for c in results.values():
         print(c)
-        assert 0.93 <= c.rate <= 0.97, str(c)
+        assert low <= c.rate <= 0.97, str(c)
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,12 @@ a cost that barely depends on the number of rows:
   evaluated per resampled state.
 * **Everything else** (weighted rows, multiclass scores, calibration and
   losses, multilabel targets): the rows are resampled with Poisson(1)
-  weights and the metric is computed on each resample (O(resamples x n)).
+  weights. Losses, calibration errors and multiclass rankings never build
+  the resampled rows: fused kernels add the weighted sums their states are
+  made of, 32 resamples per pass (:mod:`fastmetrics.inference.rows`); any
+  other metric is computed on each resample's rows (O(resamples x n)).
+* **Clustered rows** (``cluster=``): whole clusters are resampled on every
+  route (:mod:`fastmetrics.inference.clusters`).
 
 **Poisson bootstrap.** Where a table is not a small multinomial (the
 distinct-score table has up to n entries) or rows must be drawn one by one,
@@ -42,10 +47,12 @@ of the interval and counted in :attr:`BootstrapResult.n_undefined`, with an
 1.0) to score such resamples by that convention instead.
 
 **BCa** needs the jackknife. Count tables have one leave-one-out value per
-nonzero cell (O(K^2)), the ROC AUC's come from DeLong's placement values
-and the average precision's from suffix sums over the distinct-score table
-(O(U) each). The row-resampling route has no cheap jackknife: BCa is refused
-there and the error names the methods that work.
+nonzero cell (O(K^2); one per cluster with ``cluster=``), the ROC AUC's come
+from DeLong's placement values and the average precision's from suffix sums
+over the distinct-score table (O(U) each); on the row route, the losses'
+from leave-one-out sums and the one-vs-rest AUC's from each column's
+placements (O(n)). Elsewhere the row route has no cheap jackknife: BCa is
+refused there and the error names the methods that work.
 """
 
 from __future__ import annotations

@@ -35,6 +35,11 @@ still has a value; a ROC AUC with a class lacking positives is undefined).
 Memory: the rows' terms (one or two float64 per row and model) and, for
 rankings, one sorted order per score column; never a resamples x rows array.
 
+The cell-sum plans (losses, calibration) of the same rows run together in
+one pass (:func:`resample_together`: one draw of the weights for all of
+them, as the evaluation report does). With ``keys`` (each row's cluster)
+every row takes its cluster's weights: the Poisson cluster bootstrap.
+
 :func:`row_plan` picks the plan of a metric and its parameters, or returns
 None: the metric is then called on each resample's rows
 (:class:`fastmetrics.inference.statistics.RowResamples`).
