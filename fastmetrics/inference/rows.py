@@ -331,31 +331,29 @@ class RankingRows(RowPlan):
         y_true = np.asarray(y_true)
         self.classes, codes = np.unique(y_true, return_inverse=True)
         self.codes = codes.astype(_index_dtype(codes.size))
-        self.estimates, self.columns, self.model_columns = [], [], []
-        orders, starts, targets = [], [], []
+        self.estimates, self.model_columns = [], []
+        columns = []
         for scores in scores_list:
             scores = np.asarray(scores)
             value = metric(y_true, scores, sample_weight=weights, **params)
             batched.check_scalar(value, metric)
             self.estimates.append(float(value))
             if scores.ndim == 1:
-                model_targets, columns = [self._binary_target()], [scores]
+                model_targets, model_columns = [self._binary_target()], [scores]
             else:
                 model_targets = list(range(scores.shape[1]))
-                columns = [scores[:, k] for k in model_targets]
-            self.model_columns.append(slice(len(targets), len(targets) + len(columns)))
-            for target, column in zip(model_targets, columns):
-                order, start = descending_order(column)
-                orders.append(order)
-                starts.append(start)
-                targets.append(target)
-                self.columns.append(column)
-        # every column of every model: its rows in score order, their codes and weights
-        self.orders = np.stack(orders)
-        self.sorted_codes = self.codes[self.orders]
-        self.starts = np.stack(starts)
-        self.targets = np.array(targets, dtype=np.int64)
-        self.sorted_weights = None if weights is None else weights[self.orders]
+                model_columns = [scores[:, k] for k in model_targets]
+            self.model_columns.append(slice(len(columns), len(columns) + len(model_columns)))
+            columns.extend(zip(model_targets, model_columns))
+        # every column of every model: its rows in score order and where tie groups start
+        # (filled in place: a stack of per-column arrays would hold them twice)
+        n = self.codes.size
+        self.orders = np.empty((len(columns), n), dtype=_index_dtype(n))
+        self.starts = np.empty((len(columns), n), dtype=np.bool_)
+        for j, (_, column) in enumerate(columns):
+            self.orders[j], self.starts[j] = descending_order(column)
+        self.columns = [column for _, column in columns]
+        self.targets = np.array([target for target, _ in columns], dtype=np.int64)
         self.estimate = self.estimates[0]
         self.binary = np.asarray(scores_list[0]).ndim == 1
         self.counts_needed = weights is not None and not self.binary
@@ -370,10 +368,10 @@ class RankingRows(RowPlan):
         order = self.orders[j]
         if self.keys is not None:  # each row takes its cluster's weights
             order = self.keys[order]
-        return kernels.walk_areas(order, self.sorted_codes[j], self.starts[j], self.targets[j],
-                                  self.classes.size, seed, first, count,
-                                  None if self.sorted_weights is None
-                                  else self.sorted_weights[j])
+        codes = self.codes[self.orders[j]]  # in score order (one column's, not all kept)
+        weights = None if self.weights is None else self.weights[self.orders[j]]
+        return kernels.walk_areas(order, codes, self.starts[j], self.targets[j],
+                                  self.classes.size, seed, first, count, weights)
 
     def _binary_values(self, area, amount, ap, target):
         pos = amount[:, target]
