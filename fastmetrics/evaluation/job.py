@@ -359,20 +359,22 @@ def _render(ev: Evaluation) -> str:
 
 def _group_lines(m, confidence_level) -> list:
     """The "By group" table; with intervals, each figure's interval below it."""
-    lines = ["By group".ljust(14) + f"{'rows':>10}{'accuracy':>12}{'macro_f1':>12}{'mcc':>10}"]
+    w = 16 if m.group_intervals else 12  # room for "[0.822, 0.826]" under each figure
+    lines = ["By group".ljust(14) + f"{'rows':>10}" + "".join(
+        f"{k:>{w}}" for k in ("accuracy", "macro_f1", "mcc"))]
     small = []
     for g, s in m.by_group.items():
-        lines.append(f"{g:<14}{s['n_rows']:>10,}{s['accuracy']:>12.4f}"
-                     f"{s['macro_f1']:>12.4f}{s['mcc']:>10.4f}")
+        lines.append(f"{g:<14}{s['n_rows']:>10,}" + "".join(
+            f"{s[k]:>{w}.4f}" for k in ("accuracy", "macro_f1", "mcc")))
         entry = m.group_intervals.get(g)
         if entry is None:
             continue
         if entry.get("too_small"):
             small.append(g)
-            lines.append(f"{'':<14}{'':>10}{'(too few rows for an interval)':>34}")
+            lines.append(f"{'':<24}{'(too few rows for an interval)':>{3 * w}}")
             continue
         lines.append(f"{'':<24}" + "".join(
-            f"[{entry[k]['low']:.3f},{entry[k]['high']:.3f}]".rjust(12 if k != "mcc" else 14)
+            f"[{entry[k]['low']:.3f}, {entry[k]['high']:.3f}]".rjust(w)
             for k in ("accuracy", "macro_f1", "mcc")))
     if m.group_intervals:
         any_entry = next((e for e in m.group_intervals.values() if not e.get("too_small")),
@@ -429,6 +431,8 @@ def _comparison_lines(ev: Evaluation) -> list:
         adjusted = e.get("adjusted_pvalue")
         adj_text = "" if adjusted is None else (f"{adjusted:.2g}" if adjusted >= 1e-4
                                                 else "<1e-4")
+        if adjusted is not None and floor > 0 and p <= floor:
+            adj_text = "<=" + adj_text  # adjusted from a p-value known only as a bound
         lines.append(f"{metric:<20}{e['difference']:>+11.4f}{interval:>22}{p_text:>10}"
                      f"{adj_text:>10}  {e['verdict']:<26}{e['test']}")
     if ev.adjustment:
