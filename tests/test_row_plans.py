@@ -111,7 +111,8 @@ def _probabilities(rng, n, k, dtype=np.float64):
 def _slow(metric, y, preds, weights, params):
     calls = []
     for p in preds:
-        kw = {"y_true": y, row_plans_second(metric): p, **params}
+        from fastmetrics.inference.statistics import first_argument
+        kw = {first_argument(metric): y, row_plans_second(metric): p, **params}
         if weights is not None:
             kw["sample_weight"] = weights
         calls.append((metric, kw))
@@ -123,7 +124,9 @@ def row_plans_second(metric):
     return second_argument(metric)
 
 
-def _check_plan(metric, y, preds, weights=None, plan_type=None, n_resamples=70, **params):
+def _check_plan(metric, y, preds, row_weights=None, plan_type=None, n_resamples=70,
+                **params):
+    weights = row_weights
     plan = row_plans.row_plan(metric, y, preds, weights, params, metric.__name__)
     assert plan is not None
     if plan_type is not None:
@@ -298,3 +301,29 @@ def test_ovr_auc_jackknife_leaves_each_row_out(average):
     np.testing.assert_allclose(values[0], _leave_one_out(fm.roc_auc_score, y, p,
                                                          multi_class="ovr", average=average),
                                rtol=1e-10)
+
+
+@pytest.mark.parametrize("metric,params", [
+    (fm.accuracy_score, {}), (fm.f1_score, {"average": "macro", "zero_division": 0.0}),
+    (fm.matthews_corrcoef, {}), (fm.cohen_kappa_score, {"weights": "quadratic"}),
+    (fm.precision_score, {"labels": [0, 2], "average": "micro"})])
+def test_weighted_confusion_metrics(metric, params):
+    rng = np.random.default_rng(17)
+    n = 400
+    y = rng.integers(0, 3, n)
+    a = np.where(rng.random(n) < 0.7, y, rng.integers(0, 3, n))
+    b = np.where(rng.random(n) < 0.6, y, rng.integers(0, 3, n))
+    w = rng.random(n) * 2
+    _check_plan(metric, y, [a, b], w, row_plans.ConfusionRows, **params)
+    if metric in (fm.accuracy_score, fm.matthews_corrcoef):  # string labels too
+        s = np.where(y == 1, "yes", "no")
+        _check_plan(metric, s, [np.where(a == 1, "yes", "no")], w, row_plans.ConfusionRows)
+
+
+def test_weighted_confusion_bootstrap_takes_the_plan():
+    rng = np.random.default_rng(18)
+    y = rng.integers(0, 2, 3000)
+    p = np.where(rng.random(3000) < 0.8, y, 1 - y)
+    r = fm.bootstrap(fm.f1_score, y, p, sample_weight=rng.random(3000), n_resamples=300,
+                     method="percentile")
+    assert r.resampling == "poisson rows" and r.low < r.estimate < r.high

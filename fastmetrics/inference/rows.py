@@ -20,6 +20,8 @@ is the metric of the resampled rows (to float64 rounding of the sums).
   ``maximum_calibration_error`` with equal-width bins (binary or top-label):
   each row's (bin, class) cell and probability, a
   :class:`~fastmetrics.calibration.state.CalibrationState`.
+* :class:`ConfusionRows`: confusion metrics of weighted rows (each row's
+  cell, count and weight: the weighted :class:`~fastmetrics.ConfusionState`).
 * :class:`RankingRows`: multiclass one-vs-rest and one-vs-one ROC AUC,
   multiclass average precision, and weighted binary ROC AUC and average
   precision. Each score column is sorted once; each resample walks it once
@@ -52,9 +54,12 @@ import warnings
 
 import numpy as np
 
+from .._core.labels import union_labels
 from ..calibration.build import calibration_state, row_targets
 from ..calibration.metrics import expected_calibration_error, maximum_calibration_error
 from ..calibration.state import CalibrationState
+from ..confusion.build import confusion_state
+from ..confusion.state import ConfusionState
 from ..exceptions import FastMetricsError
 from ..inference import batched
 from ..kernels.cpu import calibration as calibration_kernels
@@ -67,7 +72,8 @@ from ..ranking.auc import average_precision_score, roc_auc_score
 from ..ranking.state import MulticlassAreas
 from .._core.labels import label_index
 
-__all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "RankingRows", "row_plan",
+__all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "ConfusionRows", "RankingRows",
+           "row_plan",
            "resample_together", "descending_order"]
 
 #: Resamples per kernel call: their sums (resamples x cells x values float64)
@@ -298,6 +304,69 @@ class CalibrationRows(CellRows):
 
 
 # ---------------------------------------------------------------------------
+# confusion tables of weighted (or clustered) rows
+# ---------------------------------------------------------------------------
+
+def _is_confusion_metric(metric) -> bool:
+    from .specs import lookup  # the specs sit beside the plans; looked up when asked
+    spec = lookup(metric)[0]
+    return spec is not None and spec.resampling == "count_table" and \
+        spec.state_type is ConfusionState
+
+
+class ConfusionRows(CellRows):
+    """A confusion metric of weighted rows: each row's (true, predicted) cell with its
+    count and weight, summed into the resampled weighted K x K table.
+
+    Unweighted rows redraw the count table from a multinomial instead (exact and
+    cheaper); this plan serves ``sample_weight=`` (and clustered rows whose
+    metric is not on the cluster-table route). A label no resampled row carries
+    is absent from the resample's state, as if the metric were called on those
+    rows.
+    """
+
+    def __init__(self, metric, y_true, preds, weights, params, name):
+        self.metric, self.params, self.name = metric, dict(params), name
+        self.finalize = metric.from_state
+        self.weights = weights
+        self.estimates, self.cells = [], []
+        states = [confusion_state(y_true, p, sample_weight=weights) for p in preds]
+        classes = states[0].classes
+        for state in states[1:]:
+            classes = union_labels(classes, state.classes, "y_pred")
+        self.classes = classes
+        k = classes.size
+        t = label_index(np.asarray(y_true), classes)
+        for pred, state in zip(preds, states):
+            value = self.finalize(state, **self.params)
+            batched.check_scalar(value, metric)
+            self.estimates.append(float(value))
+            self.cells.append(t * k + label_index(np.asarray(pred), classes))
+        self.estimate = self.estimates[0]
+        columns = [np.ones(t.size)] + ([] if weights is None else [weights])
+        self.values = np.column_stack(columns)
+
+    @property
+    def parts(self):
+        k = self.classes.size
+        return [(cells, self.values, k * k) for cells in self.cells]
+
+    def _state(self, sums: np.ndarray) -> ConfusionState:
+        k = self.classes.size
+        counts = np.rint(sums[:, 0]).astype(np.int64).reshape(k, k)
+        present = (counts.sum(axis=0) + counts.sum(axis=1)) > 0
+        keep = np.ix_(present, present)
+        weight_sums = None if self.weights is None else sums[:, 1].reshape(k, k)[keep][None]
+        return ConfusionState(self.classes[present], counts[keep][None], weight_sums)
+
+    def finish(self, sums) -> np.ndarray:
+        out = np.empty((len(self.cells), sums[0].shape[0]))
+        for m, block in enumerate(sums):
+            out[m] = _finalized(self.finalize, [self._state(s) for s in block], self.params)
+        return out
+
+
+# ---------------------------------------------------------------------------
 # rankings
 # ---------------------------------------------------------------------------
 
@@ -486,10 +555,19 @@ def row_plan(metric, y_true, preds, weights, params, name, keys=None):
 
 def _plan(metric, y_true, preds, weights, params, name, clustered):
     y_true = np.asarray(y_true)
-    if y_true.ndim != 1 or y_true.size == 0 or not _float_scores(preds):
+    if y_true.ndim != 1 or y_true.size == 0:
         return None
     if weights is not None:
         weights = np.asarray(weights, dtype=np.float64)
+    if _is_confusion_metric(metric):
+        if any(np.asarray(p).ndim != 1 for p in preds):
+            return None
+        try:
+            return ConfusionRows(metric, y_true, preds, weights, params, name)
+        except (FastMetricsError, TypeError):
+            return None  # the metric's own call on the rows raises its own error
+    if not _float_scores(preds):
+        return None
     two_d = [p.ndim == 2 for p in preds]
     if len(set(two_d)) != 1:
         return None

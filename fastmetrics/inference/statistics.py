@@ -47,7 +47,8 @@ from .specs import evaluate_tables, lookup, resolve
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
            "state_of_counts", "positive_table",
-           "build_statistic", "call_defined", "metric_name", "refuse_non_scalar"]
+           "build_statistic", "call_defined", "metric_name", "refuse_non_scalar",
+           "first_argument", "second_argument"]
 
 #: Above this many distinct scores a generic function of a ScoreState gets no BCa
 #: (its jackknife costs one evaluation per distinct score and class).
@@ -599,7 +600,7 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
             return plan
     calls = []
     for i, metric in enumerate(metrics):
-        kw = {"y_true": truth, "sample_weight": arrays.get("sample_weight"),
+        kw = {first_argument(metric): truth, "sample_weight": arrays.get("sample_weight"),
               second_argument(metric): arrays[f"y_pred_{i}"], "threshold": threshold}
         calls.append((metric, {**{k: v for k, v in kw.items() if v is not None}, **params}))
     statistic = RowResamples(calls, name, keys)
@@ -613,10 +614,16 @@ def _mark_clusters(statistic, keys, n_clusters):
         statistic.route = "poisson clusters"
 
 
-def second_argument(metric) -> str:
+def first_argument(metric) -> str:
+    """The name of the metric's truth argument (``y_true``; ``y1`` for cohen_kappa_score)."""
     import inspect
-    names = list(inspect.signature(metric).parameters)
-    return names[1]
+    return list(inspect.signature(metric).parameters)[0]
+
+
+def second_argument(metric) -> str:
+    """The name of the metric's prediction argument (``y_pred``, ``y_score``, ``y_prob``...)."""
+    import inspect
+    return list(inspect.signature(metric).parameters)[1]
 
 
 def refuse_non_scalar(spec) -> None:
