@@ -327,3 +327,18 @@ def test_weighted_confusion_bootstrap_takes_the_plan():
     r = fm.bootstrap(fm.f1_score, y, p, sample_weight=rng.random(3000), n_resamples=300,
                      method="percentile")
     assert r.resampling == "poisson rows" and r.low < r.estimate < r.high
+
+
+@pytest.mark.parametrize("metric", [fm.roc_auc_score, fm.average_precision_score])
+@pytest.mark.parametrize("average", ["macro", "weighted"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_rankings(metric, average, weighted):
+    rng = np.random.default_rng(19)
+    n, labels = 300, 4
+    y = (rng.random((n, labels)) < [0.5, 0.3, 0.2, 0.0]).astype(int)
+    y[:2, 3] = 1  # a label of two rows: many resamples draw neither (undefined AUC, AP 0)
+    s = np.round(y * 0.6 + rng.random((n, labels)), 2)
+    w = rng.random(n) if weighted else None
+    plan = _check_plan(metric, y, [s, rng.random((n, labels))], w, row_plans.MultilabelRows,
+                       n_resamples=96, average=average)
+    assert plan.route == "poisson rows"

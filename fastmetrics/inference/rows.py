@@ -30,6 +30,8 @@ is the metric of the resampled rows (to float64 rounding of the sums).
   :class:`~fastmetrics.ranking.state.MulticlassAreas` the finalizer reads.
   BCa for unweighted one-vs-rest ROC AUC (macro or weighted) from DeLong's
   placements, O(n) per column.
+* :class:`MultilabelRows`: ROC AUC and average precision of a multilabel
+  indicator target (macro or weighted): one walk per label column.
 
 Every plan keeps the classes of the data: a resample that misses a class is
 scored as the metric would score rows whose ``labels=`` name it (a loss
@@ -73,7 +75,7 @@ from ..ranking.state import MulticlassAreas
 from .._core.labels import label_index
 
 __all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "ConfusionRows", "RankingRows",
-           "row_plan",
+           "MultilabelRows", "row_plan",
            "resample_together", "descending_order"]
 
 #: Resamples per kernel call: their sums (resamples x cells x values float64)
@@ -527,6 +529,68 @@ class RankingRows(RowPlan):
         return out, np.ones(n, dtype=np.int64)
 
 
+class MultilabelRows(RowPlan):
+    """ROC AUC or average precision (macro or weighted) of a multilabel indicator target.
+
+    Column ``c`` is walked in its score order with the rows' indicator ``Y[:, c]``
+    as the class code (1 positive): its binary area and AP sums per resample,
+    averaged as the finalizer averages (``weighted``: by each column's
+    positive amount). As the metric on the resampled rows: a resample whose
+    column holds one class leaves the ROC AUC undefined, and an average
+    precision column without a positive scores 0.
+    """
+
+    def __init__(self, metric, y_true, scores_list, weights, params, name):
+        self.metric, self.params, self.name = metric, dict(params), name
+        self.weights = weights
+        y_true = np.asarray(y_true)
+        self.indicator = y_true.astype(_index_dtype(y_true.size))
+        self.average = params.get("average", "macro")
+        self.estimates, self.walks = [], []
+        for scores in scores_list:
+            scores = np.asarray(scores)
+            value = metric(y_true, scores, sample_weight=weights, **params)
+            batched.check_scalar(value, metric)
+            self.estimates.append(float(value))
+            self.walks.append([descending_order(scores[:, c]) for c in range(scores.shape[1])])
+        self.estimate = self.estimates[0]
+
+    def _column(self, c, order, starts, seed, first, count):
+        keys = order if self.keys is None else self.keys[order]
+        weights = None if self.weights is None else self.weights[order]
+        area, amount, ap = kernels.walk_areas(keys, self.indicator[order, c], starts, 1, 2,
+                                              seed, first, count, weights)
+        pos, neg = amount[:, 1], amount[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.metric is roc_auc_score:
+                values = area[:, 0] / (2.0 * pos * neg)
+                values[(pos == 0) | (neg == 0)] = np.nan
+            else:
+                values = np.where(pos > 0, np.maximum(0.0, ap / pos), 0.0)
+        return values, pos
+
+    def resampled_all(self, n_resamples: int, seed: int) -> np.ndarray:
+        out = np.empty((len(self.walks), n_resamples))
+        for first, count in _resample_blocks(n_resamples, 4 * self.indicator.shape[1]):
+            for m, walks in enumerate(self.walks):
+                columns = [self._column(c, order, starts, seed, first, count)
+                           for c, (order, starts) in enumerate(walks)]
+                values = np.stack([v for v, _ in columns], axis=1)  # (count, L)
+                if self.average == "macro":
+                    out[m, first:first + count] = values.mean(axis=1)
+                    continue
+                amounts = np.stack([a for _, a in columns], axis=1)
+                total = amounts.sum(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    weighted = np.where(amounts > 0, values, 0.0)
+                    result = (weighted * amounts).sum(axis=1) / total
+                undefined = np.isnan(values).any(axis=1)  # a one-class column (ROC AUC)
+                result[undefined] = np.nan
+                result[total == 0] = 0.0  # the finalizer's zero-total rule
+                out[m, first:first + count] = result
+        return out
+
+
 # ---------------------------------------------------------------------------
 # choosing a plan
 # ---------------------------------------------------------------------------
@@ -555,6 +619,10 @@ def row_plan(metric, y_true, preds, weights, params, name, keys=None):
 
 def _plan(metric, y_true, preds, weights, params, name, clustered):
     y_true = np.asarray(y_true)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+    if y_true.ndim == 2 and metric in (roc_auc_score, average_precision_score):
+        return _multilabel_plan(metric, y_true, preds, weights, params, name)
     if y_true.ndim != 1 or y_true.size == 0:
         return None
     if weights is not None:
@@ -584,6 +652,23 @@ def _plan(metric, y_true, preds, weights, params, name, clustered):
     except FastMetricsError:
         return None  # the metric's own call on the rows raises its own error
     return None
+
+
+def _multilabel_plan(metric, y_true, preds, weights, params, name):
+    allowed = {"average"} if metric is roc_auc_score else {"average", "pos_label"}
+    if (not set(params) <= allowed or params.get("average", "macro") not in ("macro",
+                                                                             "weighted")
+            or params.get("pos_label", 1) != 1 or y_true.size == 0
+            or not np.isin(y_true, (0, 1)).all()
+            or not all(np.asarray(p).shape == y_true.shape for p in preds)
+            or not _float_scores(preds)):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an undefined estimate is the metric's to report
+        try:
+            return MultilabelRows(metric, y_true, preds, weights, params, name)
+        except (Warning, FastMetricsError):
+            return None
 
 
 def _ranking_plan(metric, y_true, preds, weights, params, name, two_d, clustered):
