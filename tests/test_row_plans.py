@@ -342,3 +342,15 @@ def test_multilabel_rankings(metric, average, weighted):
     plan = _check_plan(metric, y, [s, rng.random((n, labels))], w, row_plans.MultilabelRows,
                        n_resamples=96, average=average)
     assert plan.route == "poisson rows"
+
+
+@pytest.mark.parametrize("params", [{"k": 1}, {"k": 2}, {"k": 2, "normalize": False},
+                                    {"k": 2, "labels": [0, 1, 2, 3]}])
+def test_weighted_top_k(params):
+    rng = np.random.default_rng(20)
+    n = 400
+    y = rng.integers(0, 4, n)
+    s = np.round(rng.random((n, 4)) + 0.4 * np.eye(4)[y], 1)  # ties
+    w = rng.random(n)
+    _check_plan(fm.top_k_accuracy_score, y, [s, rng.random((n, 4))], w, row_plans.TopKRows,
+                **params)

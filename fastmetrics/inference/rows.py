@@ -30,6 +30,8 @@ is the metric of the resampled rows (to float64 rounding of the sums).
   :class:`~fastmetrics.ranking.state.MulticlassAreas` the finalizer reads.
   BCa for unweighted one-vs-rest ROC AUC (macro or weighted) from DeLong's
   placements, O(n) per column.
+* :class:`TopKRows`: top-k accuracy of weighted 2-D scores (each row's rank
+  of its true class: the rank histogram of :class:`~fastmetrics.TopKState`).
 * :class:`MultilabelRows`: ROC AUC and average precision of a multilabel
   indicator target (macro or weighted): one walk per label column.
 
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -62,7 +65,7 @@ from ..calibration.metrics import expected_calibration_error, maximum_calibratio
 from ..calibration.state import CalibrationState
 from ..confusion.build import confusion_state
 from ..confusion.state import ConfusionState
-from ..exceptions import FastMetricsError
+from ..exceptions import FastMetricsError, InvalidParameterError, format_message
 from ..inference import batched
 from ..kernels.cpu import calibration as calibration_kernels
 from ..kernels.cpu import inference as inference_kernels
@@ -72,10 +75,12 @@ from ..losses.metrics import brier_score_loss, log_loss, state_columns
 from ..losses.state import LossState
 from ..ranking.auc import average_precision_score, roc_auc_score
 from ..ranking.state import MulticlassAreas
+from ..topk.build import top_k_state
+from ..topk.metrics import top_k_accuracy_score
 from .._core.labels import label_index
 
 __all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "ConfusionRows", "RankingRows",
-           "MultilabelRows", "row_plan",
+           "MultilabelRows", "TopKRows", "row_plan",
            "resample_together", "descending_order"]
 
 #: Resamples per kernel call: their sums (resamples x cells x values float64)
@@ -368,6 +373,52 @@ class ConfusionRows(CellRows):
         return out
 
 
+class TopKRows(CellRows):
+    """Top-k accuracy of 2-D scores of weighted (or clustered) rows: each row's rank of
+    its true class (``#{j: s_j > s_true} + #{j > true: s_j == s_true}``, the state's
+    rule) with its count and weight, summed into the resampled rank histogram."""
+
+    def __init__(self, metric, y_true, preds, weights, params, name):
+        self.metric, self.name = metric, name
+        self.finalize = metric.from_state
+        self.params = {k: v for k, v in params.items() if k != "labels"}
+        self.weights = weights
+        self.estimates, self.states, self.ranks = [], [], []
+        for scores in preds:
+            scores = np.asarray(scores)
+            state = top_k_state(y_true, scores, sample_weight=weights,
+                                labels=params.get("labels"))
+            if state.one_d or not state.settled or state.column_classes is None:
+                raise InvalidParameterError(format_message(
+                    "y_score", "is not a settled 2-D score matrix"))  # no plan: the caller
+            value = self.finalize(state, **self.params)
+            batched.check_scalar(value, metric)
+            column = label_index(np.asarray(y_true), state.column_classes)
+            true_score = np.take_along_axis(scores, column[:, None], axis=1)
+            later = np.arange(scores.shape[1])[None, :] > column[:, None]
+            ranks = ((scores > true_score) | ((scores == true_score) & later)).sum(axis=1)
+            self.estimates.append(float(value))
+            self.states.append(state)
+            self.ranks.append(ranks.astype(np.int64))
+        self.estimate = self.estimates[0]
+        n = self.ranks[0].size
+        self.values = np.column_stack([np.ones(n)] + ([] if weights is None else [weights]))
+
+    @property
+    def parts(self):
+        return [(ranks, self.values, state.counts.size)
+                for ranks, state in zip(self.ranks, self.states)]
+
+    def finish(self, sums) -> np.ndarray:
+        out = np.empty((len(self.states), sums[0].shape[0]))
+        for m, (state, block) in enumerate(zip(self.states, sums)):
+            states = [replace(state, counts=np.rint(b[:, 0]).astype(np.int64),
+                              weight_sums=None if self.weights is None else b[:, 1].copy())
+                      for b in block]
+            out[m] = _finalized(self.finalize, states, self.params)
+        return out
+
+
 # ---------------------------------------------------------------------------
 # rankings
 # ---------------------------------------------------------------------------
@@ -634,6 +685,14 @@ def _plan(metric, y_true, preds, weights, params, name, clustered):
             return ConfusionRows(metric, y_true, preds, weights, params, name)
         except (FastMetricsError, TypeError):
             return None  # the metric's own call on the rows raises its own error
+    if metric is top_k_accuracy_score:
+        if not all(np.asarray(p).ndim == 2 for p in preds) or not set(params) <= {
+                "k", "normalize", "labels"}:
+            return None
+        try:
+            return TopKRows(metric, y_true, preds, weights, params, name)
+        except (FastMetricsError, TypeError):
+            return None
     if not _float_scores(preds):
         return None
     two_d = [p.ndim == 2 for p in preds]
