@@ -43,7 +43,8 @@ from ..inference.multiple import adjust_pvalues
 from ..inference.compare import paired_bootstrap, tail_pvalue
 from ..inference.delong import delong_test
 from ..inference.rows import CellRows, RankingRows, resample_together, row_plan
-from ..inference.statistics import RowResamples, encode_labels, materialize, second_argument
+from ..inference.statistics import (RowResamples, encode_labels, first_argument, materialize,
+                                    second_argument)
 from ..losses.metrics import brier_score_loss, log_loss
 from ..ranking.auc import average_precision_score, roc_auc_score
 
@@ -107,7 +108,8 @@ def _row_statistics(metric, kw, truth, preds, name):
     plan = row_plan(metric, truth, preds, None, kw, name)
     if plan is not None:
         return plan
-    return RowResamples([(metric, {"y_true": truth, second_argument(metric): p, **kw})
+    return RowResamples([(metric, {first_argument(metric): truth, second_argument(metric): p,
+                                   **kw})
                          for p in preds], name)
 
 

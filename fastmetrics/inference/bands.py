@@ -41,7 +41,8 @@ from ..ranking.thresholds import (best_fbeta_threshold, precision_at_recall,
 from .intervals import min_resamples
 from .resampling import check_n_resamples, check_seed
 from .results import _plain, check_confidence_level
-from .statistics import positive_table, state_of_counts
+from ..ranking.curves import positive_column
+from .statistics import state_of_counts
 
 __all__ = ["CurveBand", "OperatingPointInterval", "roc_band", "pr_band",
            "operating_point_interval"]
@@ -125,6 +126,17 @@ def precision_at(neg: np.ndarray, pos: np.ndarray, recall_grid: np.ndarray) -> n
     return best_after[np.minimum(first, recall.size - 1)]
 
 
+def _check_defined(defined: np.ndarray, confidence_level: float, where: str, what: str) -> int:
+    """Refuse fewer defined resamples than the level needs; return that minimum."""
+    needed = min_resamples(confidence_level)
+    if defined.sum() < needed:
+        raise InvalidInputError(format_message(
+            "n_resamples", f"left {int(defined.sum())} resamples where {where}; a "
+                           f"{confidence_level:g} {what} needs at least {needed}",
+            fix="Raise n_resamples, or evaluate on more rows"))
+    return needed
+
+
 def _resampled_tables(counts: np.ndarray, n_resamples: int, seed: int):
     for r in range(n_resamples):
         yield resample_kernels.table_resample_counts(counts, np.uint64(seed), r)
@@ -136,7 +148,10 @@ def _band(kind, y_true, y_score, grid, pos_label, n_resamples, confidence_level,
     confidence_level = check_confidence_level(confidence_level)
     seed = check_seed(seed)
     state = score_state(y_true, y_score, data=data, drop_nulls=drop_nulls)
-    neg, pos = positive_table(state, pos_label if kind == "pr" else None)
+    classes = state.classes.tolist()
+    if kind == "roc" or pos_label is None:  # the greater label, as roc_auc_score
+        pos_label = classes[-1] if len(classes) == 2 else 1
+    pos, neg = positive_column(state, pos_label)
     if pos.sum() == 0 or (kind == "roc" and neg.sum() == 0):
         raise InvalidInputError(format_message(
             "y_true", "holds one class only, so the curve is undefined",
@@ -150,12 +165,7 @@ def _band(kind, y_true, y_score, grid, pos_label, n_resamples, confidence_level,
         if p.sum() > 0 and (kind == "pr" or q.sum() > 0):
             values[r] = at(q, p, grid)
     defined = ~np.isnan(values[:, 0])
-    needed = min_resamples(confidence_level)
-    if defined.sum() < needed:
-        raise InvalidInputError(format_message(
-            "n_resamples", f"left {int(defined.sum())} resamples where the curve is defined; "
-                           f"a {confidence_level:g} band needs at least {needed}",
-            fix="Raise n_resamples, or evaluate on more rows"))
+    _check_defined(defined, confidence_level, "the curve is defined", "band")
     alpha = 1.0 - confidence_level
     low, high = np.quantile(values[defined], [alpha / 2, 1 - alpha / 2], axis=0)
     return CurveBand(grid, curve, low, high, kind, confidence_level, n_resamples,
@@ -337,12 +347,7 @@ def operating_point_interval(rule, y_true, y_score, *, n_resamples=1000,
             values[r] = [getattr(chosen, f) if getattr(chosen, f) is not None else np.nan
                          for f in _FIELDS]
     defined = ~np.isnan(values[:, 2])  # recall: defined whenever a point was chosen
-    needed = min_resamples(confidence_level)
-    if defined.sum() < needed:
-        raise InvalidInputError(format_message(
-            "n_resamples", f"left {int(defined.sum())} resamples where the rule chose a "
-                           f"point; a {confidence_level:g} interval needs at least {needed}",
-            fix="Raise n_resamples, or evaluate on more rows"))
+    needed = _check_defined(defined, confidence_level, "the rule chose a point", "interval")
     alpha = 1.0 - confidence_level
     intervals = {}
     for i, name in enumerate(_FIELDS):

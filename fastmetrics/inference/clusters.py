@@ -76,12 +76,17 @@ def cluster_codes(values) -> tuple[np.ndarray, int]:
         raise InvalidInputError(format_message(
             "cluster", "holds a missing id", row=int(np.flatnonzero(missing)[0]),
             fix="Give every row a cluster id (its own id, if it belongs to no group)"))
+    return _sorted_codes(values, "cluster")
+
+
+def _sorted_codes(values: np.ndarray, argument: str) -> tuple[np.ndarray, int]:
+    """Each value's index among the sorted distinct values (int64), and their number."""
     try:
         names, codes = np.unique(values, return_inverse=True)
     except TypeError:
         raise InvalidInputError(format_message(
-            "cluster", "mixes ids of different types that cannot be ordered",
-            fix="Pass ids of one type (all strings or all integers)")) from None
+            argument, "mixes values of different types that cannot be ordered",
+            fix="Pass values of one type (all strings or all integers)")) from None
     return codes.astype(np.int64).reshape(-1), int(names.size)
 
 
@@ -104,14 +109,7 @@ def check_clusters(n_clusters: int, confidence_level: float) -> None:
 
 def cluster_strata(keys: np.ndarray, n_clusters: int, strata) -> np.ndarray:
     """The stratum code of each cluster; every cluster must lie within one stratum."""
-    strata = np.asarray(strata)
-    try:
-        _, codes = np.unique(strata, return_inverse=True)
-    except TypeError:
-        raise InvalidInputError(format_message(
-            "strata", "mixes values of different types that cannot be ordered",
-            fix="Pass strata of one type")) from None
-    codes = codes.reshape(-1)
+    codes, _ = _sorted_codes(np.asarray(strata), "strata")
     of_cluster = np.full(n_clusters, -1, dtype=np.int64)
     of_cluster[keys] = codes
     mixed = of_cluster[keys] != codes

@@ -56,7 +56,8 @@ __all__ = ["PairedBootstrapResult", "paired_bootstrap", "permutation_test"]
 _ALTERNATIVES = ("two-sided", "greater", "less")
 
 
-def _check_alternative(alternative) -> str:
+def check_alternative(alternative) -> str:
+    """``alternative`` if one of the three, else an error (every paired test's check)."""
     if alternative not in _ALTERNATIVES:
         raise InvalidParameterError(format_message(
             "alternative", f"must be one of {list(_ALTERNATIVES)}, got {alternative!r}",
@@ -303,7 +304,7 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     confidence_level = check_confidence_level(confidence_level)
     method = check_method(method)
     seed = check_seed(seed)
-    alternative = _check_alternative(alternative)
+    alternative = check_alternative(alternative)
     statistic = _paired_statistic(metric, y_true, y_pred_a, y_pred_b,
                                   sample_weight=sample_weight, threshold=threshold,
                                   positive_class=positive_class, strata=strata,
@@ -381,7 +382,7 @@ def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     """
     n_resamples = check_n_resamples(n_resamples)
     seed = check_seed(seed)
-    alternative = _check_alternative(alternative)
+    alternative = check_alternative(alternative)
     statistic = _paired_statistic(metric, y_true, y_pred_a, y_pred_b,
                                   sample_weight=sample_weight, threshold=threshold,
                                   positive_class=positive_class, strata=None, stratify=False,

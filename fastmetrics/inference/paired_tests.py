@@ -24,11 +24,10 @@ import numpy as np
 from ..exceptions import InvalidInputError, InvalidParameterError, LengthMismatchError, \
     format_message
 from .clusters import cluster_codes
+from .compare import check_alternative
 from .results import TestResult, check_confidence_level
 
 __all__ = ["paired_t_test", "wilcoxon_signed_rank_test"]
-
-_ALTERNATIVES = ("two-sided", "greater", "less")
 
 
 def _differences(values_a, values_b) -> np.ndarray:
@@ -53,14 +52,6 @@ def _differences(values_a, values_b) -> np.ndarray:
             "values_a", f"has {a.size} row(s); a paired test needs at least 2",
             fix="Pass more rows"))
     return a - b
-
-
-def _check_alternative(alternative) -> str:
-    if alternative not in _ALTERNATIVES:
-        raise InvalidParameterError(format_message(
-            "alternative", f"must be one of {list(_ALTERNATIVES)}, got {alternative!r}",
-            fix="'greater' tests whether values_a are larger than values_b"))
-    return alternative
 
 
 def paired_t_test(values_a, values_b, *, cluster=None, alternative="two-sided",
@@ -99,7 +90,7 @@ def paired_t_test(values_a, values_b, *, cluster=None, alternative="two-sided",
     from scipy import stats
 
     d = _differences(values_a, values_b)
-    alternative = _check_alternative(alternative)
+    alternative = check_alternative(alternative)
     confidence_level = check_confidence_level(confidence_level)
     n = d.size
     mean = float(d.mean())
@@ -173,7 +164,7 @@ def wilcoxon_signed_rank_test(values_a, values_b, *, alternative="two-sided",
     from scipy import stats
 
     d = _differences(values_a, values_b)
-    alternative = _check_alternative(alternative)
+    alternative = check_alternative(alternative)
     for name, value, allowed in (("zero_method", zero_method, ("wilcox", "pratt", "zsplit")),
                                  ("method", method, ("auto", "exact", "approx"))):
         if value not in allowed:

@@ -46,7 +46,7 @@ from .rows import row_plan
 from .specs import evaluate_tables, lookup, resolve
 
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
-           "state_of_counts", "positive_table",
+           "state_of_counts",
            "build_statistic", "call_defined", "metric_name", "refuse_non_scalar",
            "first_argument", "second_argument"]
 
@@ -322,21 +322,6 @@ def state_of_counts(state: ScoreState, counts: np.ndarray) -> ScoreState:
     return ScoreState(state.thresholds[keep],
                       np.ascontiguousarray(counts[np.ix_(classes_kept, keep)]), None,
                       state.classes[classes_kept])
-
-
-def positive_table(state: ScoreState, pos_label=None):
-    """``(negatives, positives)`` per distinct score (descending) of an unweighted binary
-    ScoreState; the positive class is ``pos_label``, by default the greater label."""
-    classes = state.classes.tolist()
-    if pos_label is None:
-        pos_label = classes[-1] if len(classes) == 2 else 1
-    counts = state.class_counts
-    if pos_label not in classes:
-        return counts.sum(axis=0), np.zeros_like(counts[0])
-    i = classes.index(pos_label)
-    rest = [j for j in range(len(classes)) if j != i]
-    neg = counts[rest].sum(axis=0) if rest else np.zeros_like(counts[i])
-    return neg, counts[i]
 
 
 class ScoreTableLoop:

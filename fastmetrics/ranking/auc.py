@@ -40,7 +40,7 @@ from ..exceptions import (InputTypeError, InvalidInputError, InvalidParameterErr
 from ..kernels.cpu import curves as area_kernels
 from .build import score_state
 from .build_multiclass import check_score_labels, column_classes, ranking_state
-from .curves import _positive_column, _pr_curve_from_state, _roc_curve_from_state
+from .curves import positive_column, _pr_curve_from_state, _roc_curve_from_state
 from .state import (BinaryAreas, MulticlassAreas, MulticlassScoreState, MultilabelScoreState,
                     ScoreState)
 
@@ -122,7 +122,7 @@ def _binary_roc_auc(state, max_fpr):
     # scikit-learn binarizes y_true with the larger label as the positive class.
     pos_label = state.classes[1].item()
     if max_fpr is None or max_fpr == 1:
-        pos, neg = _positive_column(state, pos_label)
+        pos, neg = positive_column(state, pos_label)
         if pos.sum() > 0 and neg.sum() > 0:
             # One pass over the table; the ROC arrays are not needed for the area.
             return area_kernels.roc_auc_from_counts(pos, neg)
@@ -471,7 +471,7 @@ def _binary_average_precision(state, pos_label):
         raise LabelError(format_message(
             "pos_label", f"={pos_label!r} is not a valid label. It should be one of "
                          f"{present}"))
-    pos, neg = _positive_column(state, pos_label)
+    pos, neg = positive_column(state, pos_label)
     if pos.sum() > 0:
         # The step sum (not the trapezoid), in one pass over the table.
         return area_kernels.average_precision_from_counts(pos, neg)

@@ -52,7 +52,7 @@ _DOCS = dict(common_params=common_params_doc("``y_true``, ``y_score``"),
              thresholds_param=_THRESHOLDS_DOC)
 
 
-def _positive_column(state, pos_label):
+def positive_column(state, pos_label):
     """Per-score (positive, negative) amounts: weight sums if weighted, else counts."""
     source = state.class_weights if state.weighted else state.class_counts
     index = {v: i for i, v in enumerate(state.classes.tolist())}
@@ -73,7 +73,7 @@ def _curve_sums(state, pos_label):
     """
     if isinstance(state, BinnedScoreState):
         return state.curve_sums(pos_label)
-    pos, neg = _positive_column(state, pos_label)
+    pos, neg = positive_column(state, pos_label)
     thresholds = state.thresholds
     if state.weighted:
         if not np.any(pos + neg):
@@ -120,7 +120,7 @@ def _pr_curve_from_state(state, *, pos_label=None, drop_intermediate=False):
     if isinstance(state, BinnedScoreState):
         return binned_pr_curve(single_column(state), pos_label)
     if not state.weighted and not drop_intermediate:
-        pos, neg = _positive_column(state, pos_label)
+        pos, neg = positive_column(state, pos_label)
         if pos.sum() > 0:  # the common case, in one pass over the table
             return area_kernels.pr_curve_from_counts(pos, neg, state.thresholds)
     fps, tps, thresholds = _curve_sums(state, pos_label)
@@ -203,7 +203,7 @@ def _roc_curve_from_state(state, *, pos_label=None, drop_intermediate=True):
     if isinstance(state, BinnedScoreState):
         return binned_roc_curve(single_column(state), pos_label)
     if not state.weighted and drop_intermediate:
-        pos, neg = _positive_column(state, pos_label)
+        pos, neg = positive_column(state, pos_label)
         if pos.sum() > 0 and neg.sum() > 0:  # the common case, in one pass
             return area_kernels.roc_curve_from_counts(pos, neg, state.thresholds)
     fps, tps, thresholds = _curve_sums(state, pos_label)
