@@ -56,7 +56,8 @@ from .inference import (BootstrapResult, ConfidenceInterval, PairedBootstrapResu
                         permutation_test, proportion_interval, wilson_interval,
                         paired_t_test, wilcoxon_signed_rank_test, adjust_pvalues,
                         AdjustedPValues, roc_band, pr_band, CurveBand,
-                        operating_point_interval, OperatingPointInterval)
+                        operating_point_interval, OperatingPointInterval,
+                        BagOfLittleBootstraps)
 from .evaluation.job import Evaluation, evaluate
 
 __version__ = "0.1.0"
@@ -91,6 +92,7 @@ __all__ = [
     "PairedBootstrapResult", "permutation_test", "paired_t_test",
     "wilcoxon_signed_rank_test", "adjust_pvalues", "AdjustedPValues", "row_losses",
     "roc_band", "pr_band", "CurveBand", "operating_point_interval", "OperatingPointInterval",
+    "BagOfLittleBootstraps",
     "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning", "exceptions",
     "__version__",
 ]

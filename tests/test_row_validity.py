@@ -14,7 +14,9 @@ Against the true value of the data-generating model:
 * accuracy on clustered rows (150 clusters of 20 rows sharing a hit rate):
   ``cluster=`` covers, the row bootstrap does not;
 * a point of :func:`fastmetrics.roc_band` (binormal scores, TPR at FPR 0.2
-  in closed form).
+  in closed form);
+* the bag of little bootstraps (``method="blb"``): binary ROC AUC, a paired
+  AUC difference and the multiclass log loss.
 
 The true values of the softmax models have no closed form: they are the
 metric on 4 x 10^6 rows drawn from the model (Monte Carlo error below 3% of
@@ -197,3 +199,46 @@ def test_roc_band_point_coverage_full():
     c = _band_coverage(1000)
     print(c)
     assert 0.93 <= c.rate <= 0.97, str(c)
+
+
+# ---------------------------------------------------------------------------
+# the bag of little bootstraps (method="blb")
+# ---------------------------------------------------------------------------
+
+LITTLE = fm.BagOfLittleBootstraps(subsets=10)
+
+
+def _little_coverage(datasets, n_resamples=1000, seed=9):
+    """BLB percentile intervals (10 subsets) of the binary ROC AUC
+    (binormal, 20,000 rows), the paired AUC difference (correlated binormal scorers) and
+    the multiclass log loss of ``MODEL`` (5,000 rows: the called-metric path)."""
+    from ._simulate import BinormalScores, PairedScores
+    single, paired = BinormalScores(0.4, 1.0), PairedScores(0.4, 1.0, 0.8, rho=0.5)
+    rng = np.random.default_rng(seed)
+    out = {"auc": Coverage("blb auc", single.auc),
+           "paired": Coverage("blb paired auc", paired.auc_a - paired.auc_b),
+           "log_loss": Coverage("blb log loss", _truth("log_loss"))}
+    for d in range(datasets):
+        y, s = single.sample(rng, 20_000)
+        r = fm.bootstrap(fm.roc_auc_score, y, s, n_resamples=n_resamples, method=LITTLE,
+                         seed=d)
+        out["auc"].add(r.low, r.high, r.estimate)
+        y, a, b = paired.sample(rng, 20_000)
+        r = fm.paired_bootstrap(fm.roc_auc_score, y, a, b, n_resamples=n_resamples,
+                                method=LITTLE, seed=d).difference
+        out["paired"].add(r.low, r.high, r.estimate)
+        y, p = MODEL.sample(rng, 5000)
+        r = fm.bootstrap(fm.log_loss, y, p, n_resamples=n_resamples, method=LITTLE, seed=d)
+        out["log_loss"].add(r.low, r.high, r.estimate)
+    return out
+
+
+def test_little_bootstrap_coverage_quick():
+    _check(_little_coverage(100, n_resamples=600), 100, allowance=0.02)
+
+
+@pytest.mark.slow
+def test_little_bootstrap_coverage_full():
+    for c in _little_coverage(1000).values():
+        print(c)
+        assert 0.93 <= c.rate <= 0.97, str(c)

@@ -12,6 +12,9 @@ Analytic companions of the metrics, cheap enough to report every time:
   paired test of two models' AUCs;
 * :func:`bootstrap`: percentile, basic, BCa or normal intervals of any metric,
   resampling states (count tables, distinct-score tables) instead of rows;
+* :class:`BagOfLittleBootstraps` (``method="blb"``): the bag of little
+  bootstraps, an explicit O(b)-per-resample alternative for row-route
+  metrics at scale;
 * :func:`paired_bootstrap` and :func:`permutation_test`: is model A better
   than model B on the same rows, for any metric;
 * :func:`paired_t_test` and :func:`wilcoxon_signed_rank_test`: the same
@@ -35,6 +38,7 @@ from .bands import (CurveBand, OperatingPointInterval, operating_point_interval,
                     roc_band)
 from .bootstrap import BootstrapResult, bootstrap
 from .compare import PairedBootstrapResult, paired_bootstrap, permutation_test
+from .little_bootstraps import BagOfLittleBootstraps
 from .delong import delong_interval, delong_roc_variance, delong_test
 from .mcnemar import mcnemar_test
 from .multiple import AdjustedPValues, adjust_pvalues
@@ -50,5 +54,5 @@ __all__ = [
     "bootstrap", "BootstrapResult", "paired_bootstrap", "PairedBootstrapResult",
     "permutation_test", "paired_t_test", "wilcoxon_signed_rank_test", "adjust_pvalues",
     "AdjustedPValues", "roc_band", "pr_band", "CurveBand", "operating_point_interval",
-    "OperatingPointInterval",
+    "OperatingPointInterval", "BagOfLittleBootstraps",
 ]

@@ -24,6 +24,9 @@ a cost that barely depends on the number of rows:
   other metric is computed on each resample's rows (O(resamples x n)).
 * **Clustered rows** (``cluster=``): whole clusters are resampled on every
   route (:mod:`fastmetrics.inference.clusters`).
+* **The bag of little bootstraps** (``method="blb"``, only when asked for):
+  subsets of ``n ** 0.7`` rows or clusters resampled as samples of ``n``,
+  O(n ** 0.7) per resample (:mod:`fastmetrics.inference.little_bootstraps`).
 
 **Poisson bootstrap.** Where a table is not a small multinomial (the
 distinct-score table has up to n entries) or rows must be drawn one by one,
@@ -67,9 +70,11 @@ from ..exceptions import (InvalidInputError, InvalidParameterError, UndefinedMet
                           format_message)
 from .clusters import check_clusters
 from .intervals import bootstrap_interval, check_method, min_resamples
+from .little_bootstraps import little_method, little_statistic, little_summary
 from .resampling import check_n_resamples, check_seed
 from .results import ConfidenceInterval, _plain, _short, check_confidence_level
-from .statistics import build_statistic
+from .specs import resolve
+from .statistics import build_statistic, refuse_non_scalar
 
 __all__ = ["BootstrapResult", "bootstrap", "summarize", "check_estimate", "check_bca"]
 
@@ -95,7 +100,9 @@ class BootstrapResult:
         How resamples were drawn: ``"multinomial"`` (count tables),
         ``"stratified multinomial"``, ``"poisson table"`` (distinct-score
         table), ``"poisson rows"``, or with ``cluster=``: ``"cluster
-        multinomial"`` (count tables per cluster) or ``"poisson clusters"``.
+        multinomial"`` (count tables per cluster) or ``"poisson clusters"``;
+        with ``method="blb"``: ``"little bootstraps"`` (of rows) or ``"little
+        bootstraps of clusters"``.
     seed : int
         The seed used (drawn from the OS when ``seed=None`` was passed).
     bootstrap_distribution : ndarray of shape (n_resamples,) or None
@@ -103,6 +110,9 @@ class BootstrapResult:
         ``return_values=True``.
     n_clusters : int or None
         Clusters resampled (with ``cluster=``); None when rows were.
+    n_subsets, subset_size : int or None
+        With ``method="blb"``: the little bootstraps and the units (rows or
+        clusters) each holds; None otherwise.
 
     Examples
     --------
@@ -122,6 +132,8 @@ class BootstrapResult:
     seed: int
     bootstrap_distribution: np.ndarray | None = None
     n_clusters: int | None = None
+    n_subsets: int | None = None
+    subset_size: int | None = None
 
     @property
     def low(self) -> float:
@@ -146,7 +158,8 @@ class BootstrapResult:
                 "method": self.method, "standard_error": _plain(self.standard_error),
                 "n_resamples": self.n_resamples, "n_undefined": self.n_undefined,
                 "resampling": self.resampling, "seed": self.seed,
-                "n_clusters": self.n_clusters}
+                "n_clusters": self.n_clusters, "n_subsets": self.n_subsets,
+                "subset_size": self.subset_size}
 
     def __repr__(self) -> str:
         return (f"BootstrapResult(estimate={_short(self.estimate)}, low={_short(self.low)}, "
@@ -154,7 +167,9 @@ class BootstrapResult:
                 f"method={self.method!r}, standard_error={_short(self.standard_error)}, "
                 f"n_resamples={self.n_resamples}, n_undefined={self.n_undefined}, "
                 f"resampling={self.resampling!r}"
-                + ("" if self.n_clusters is None else f", n_clusters={self.n_clusters}") + ")")
+                + ("" if self.n_clusters is None else f", n_clusters={self.n_clusters}")
+                + ("" if self.n_subsets is None else
+                   f", n_subsets={self.n_subsets}, subset_size={self.subset_size}") + ")")
 
 
 def check_bca(method: str, statistic) -> None:
@@ -267,8 +282,13 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
         fewer than 30 a :class:`~fastmetrics.inference.clusters.FewClustersWarning`.
     n_resamples : int, default=10_000
     confidence_level : float, default=0.95
-    method : {"bca", "percentile", "basic", "normal"}, default="bca"
-        See :mod:`fastmetrics.inference.intervals`.
+    method : {"bca", "percentile", "basic", "normal", "blb"} or BagOfLittleBootstraps, default="bca"
+        See :mod:`fastmetrics.inference.intervals`. ``"blb"`` (or a
+        :class:`~fastmetrics.BagOfLittleBootstraps` with its own subsets and
+        subset size) asks for the bag of little bootstraps of Kleiner et al.
+        2014 instead of the exact bootstrap: percentile intervals at O(b)
+        rather than O(n) per resample, for row-route metrics at scale (see
+        :mod:`fastmetrics.inference.little_bootstraps`). Never chosen for you.
     seed : int or None, default=0
         The same seed gives the same result; None draws a seed (reported in
         the result).
@@ -327,8 +347,21 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
     """
     n_resamples = check_n_resamples(n_resamples)
     confidence_level = check_confidence_level(confidence_level)
-    method = check_method(method)
+    little = little_method(method)
+    method = "blb" if little is not None else check_method(method)
     seed = check_seed(seed)
+    if little is not None:
+        refuse_little(state=state, strata=strata, stratify=stratify)
+        function, params, name = resolve_scalar(metric, metric_params)
+        statistic = little_statistic(
+            [function], y_true, [y_pred], sample_weight=sample_weight, threshold=threshold,
+            positive_class=positive_class, data=data, drop_nulls=drop_nulls, params=params,
+            name=name, cluster=cluster)
+        if statistic.n_clusters is not None:
+            check_clusters(statistic.n_clusters, confidence_level)
+        check_estimate(statistic.estimate, statistic.name)
+        return little_result(statistic, little, n_resamples, confidence_level, seed,
+                             return_values)
     statistic = build_statistic(
         metric, y_true, y_pred, state=state, sample_weight=sample_weight, threshold=threshold,
         positive_class=positive_class, strata=strata, stratify=stratify, data=data,
@@ -343,3 +376,52 @@ def bootstrap(metric, y_true=None, y_pred=None, *, state=None, sample_weight=Non
                      confidence_level=confidence_level, jackknife=statistic.jackknife,
                      resampling=statistic.route, seed=seed, return_values=return_values,
                      what=statistic.name, n_clusters=n_clusters)
+
+
+def resolve_scalar(metric, metric_params):
+    """``(metric function, params, name)`` of a scalar metric given as a function,
+    partial or name (:func:`~fastmetrics.inference.specs.resolve`)."""
+    spec, params = resolve(metric, metric_params, state_allowed=False)
+    refuse_non_scalar(spec)
+    return spec.metric, params, spec.name
+
+
+def refuse_little(*, state=None, strata=None, stratify=False) -> None:
+    """What the bag of little bootstraps cannot take: a state (it needs the rows) and strata."""
+    for argument, given in (("state", state is not None), ("strata", strata is not None),
+                            ("stratify", bool(stratify))):
+        if given:
+            raise InvalidParameterError(format_message(
+                argument, "cannot be combined with method='blb' (the little bootstraps draw "
+                          "subsets of rows or clusters, not of a state or within strata)",
+                fix="Use the exact bootstrap (method='bca' or 'percentile') here"))
+
+
+def little_result(statistic, little, n_resamples, confidence_level, seed,
+                  return_values) -> BootstrapResult:
+    """The :class:`BootstrapResult` of one model's little bootstraps."""
+    check_little_resamples(little, n_resamples, confidence_level)
+    deviations, b = [], None
+    for _, values, b in statistic.subset_deviations(little, n_resamples, seed):
+        deviations.append(values[0])
+    ci, n_undefined = little_summary(statistic.estimate, deviations,
+                                     confidence_level=confidence_level, what=statistic.name)
+    return BootstrapResult(ci.estimate, ci, ci.standard_error, n_resamples, n_undefined,
+                           little_route(statistic), seed,
+                           statistic.estimate + np.concatenate(deviations) if return_values
+                           else None, statistic.n_clusters, little.subsets, b)
+
+
+def little_route(statistic) -> str:
+    return "little bootstraps" + ("" if statistic.n_clusters is None else " of clusters")
+
+
+def check_little_resamples(little, n_resamples: int, confidence_level: float) -> None:
+    """Every subset needs the resamples of an interval at ``confidence_level``."""
+    needed = min_resamples(confidence_level) * little.subsets
+    if n_resamples < needed:
+        raise InvalidParameterError(format_message(
+            "n_resamples", f"is {n_resamples}, spread over {little.subsets} little "
+                           f"bootstraps; a {confidence_level:g} interval needs at least "
+                           f"{needed}",
+            fix=f"Raise n_resamples to {needed} or more (10,000 is the default)"))

@@ -37,7 +37,9 @@ from ..kernels.cpu import resample as resample_kernels
 from ..kernels.cpu import row_resample as row_kernels
 from ..ranking.auc import roc_auc_score
 from .._core.labels import label_index, union_labels
-from .bootstrap import BootstrapResult, check_bca, check_estimate, summarize
+from .bootstrap import (BootstrapResult, check_bca, check_estimate, check_little_resamples,
+                        little_route, refuse_little, resolve_scalar, summarize)
+from .little_bootstraps import little_method, little_statistic, little_summary
 from .clusters import check_clusters
 from .delong import _paired_rows
 from .intervals import check_method
@@ -279,7 +281,9 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
         resampled, both models together).
     n_resamples, confidence_level, method, seed, return_values
         As for :func:`~fastmetrics.bootstrap`; the interval is the
-        difference's.
+        difference's. With ``method="blb"`` (the bag of little bootstraps)
+        both models are scored on the same subsets and weights, and the
+        p-value is the subsets' average.
     alternative : {"two-sided", "greater", "less"}, default="two-sided"
         "greater": the alternative is that A scores higher than B.
     data, drop_nulls, **metric_params
@@ -302,9 +306,18 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     """
     n_resamples = check_n_resamples(n_resamples)
     confidence_level = check_confidence_level(confidence_level)
-    method = check_method(method)
+    little = little_method(method)
+    method = "blb" if little is not None else check_method(method)
     seed = check_seed(seed)
     alternative = check_alternative(alternative)
+    if little is not None:
+        return _paired_little(metric, y_true, y_pred_a, y_pred_b, little, sample_weight=sample_weight,
+                              threshold=threshold, positive_class=positive_class,
+                              strata=strata, stratify=stratify, cluster=cluster,
+                              n_resamples=n_resamples, confidence_level=confidence_level,
+                              seed=seed, alternative=alternative,
+                              return_values=return_values, data=data, drop_nulls=drop_nulls,
+                              params=metric_params)
     statistic = _paired_statistic(metric, y_true, y_pred_a, y_pred_b,
                                   sample_weight=sample_weight, threshold=threshold,
                                   positive_class=positive_class, strata=strata,
@@ -334,6 +347,41 @@ def paired_bootstrap(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,
     pvalue = tail_pvalue(diffs - observed, observed, alternative)
     return PairedBootstrapResult(est_a, est_b, difference, pvalue, alternative,
                                  statistic.name)
+
+
+def _paired_little(metric, y_true, y_pred_a, y_pred_b, little, *, sample_weight, threshold,
+                   positive_class, strata, stratify, cluster, n_resamples, confidence_level,
+                   seed, alternative, return_values, data, drop_nulls, params):
+    """:func:`paired_bootstrap` by the bag of little bootstraps: both models on the same
+    subsets and weights; interval, standard error and p-value averaged over subsets."""
+    refuse_little(strata=strata, stratify=stratify)
+    function, params, name = resolve_scalar(metric, params)
+    statistic = little_statistic([function, function], y_true, [y_pred_a, y_pred_b],
+                                 sample_weight=sample_weight, threshold=threshold,
+                                 positive_class=positive_class, data=data,
+                                 drop_nulls=drop_nulls, params=params, name=name,
+                                 cluster=cluster)
+    if statistic.n_clusters is not None:
+        check_clusters(statistic.n_clusters, confidence_level)
+    est_a, est_b = statistic.estimates
+    check_estimate(est_a, name)
+    check_estimate(est_b, name)
+    observed = est_a - est_b
+    check_little_resamples(little, n_resamples, confidence_level)
+    deviations, pvalues, b = [], [], None
+    for _, values, b in statistic.subset_deviations(little, n_resamples, seed):
+        d = values[0] - values[1]
+        deviations.append(d)
+        pvalues.append(tail_pvalue(d, observed, alternative))
+    what = f"the difference of {name}"
+    ci, n_undefined = little_summary(observed, deviations, confidence_level=confidence_level,
+                                     what=what)
+    difference = BootstrapResult(
+        ci.estimate, ci, ci.standard_error, n_resamples, n_undefined, little_route(statistic),
+        seed, observed + np.concatenate(deviations) if return_values else None,
+        statistic.n_clusters, little.subsets, b)
+    return PairedBootstrapResult(est_a, est_b, difference, float(np.mean(pvalues)),
+                                 alternative, name)
 
 
 def permutation_test(metric, y_true, y_pred_a, y_pred_b, *, sample_weight=None,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,7 +48,7 @@ from .specs import evaluate_tables, lookup, resolve
 __all__ = ["ConfusionTables", "ScoreTable", "ScoreTableLoop", "CountStateLoop", "RowResamples",
            "state_of_counts",
            "build_statistic", "call_defined", "metric_name", "refuse_non_scalar",
-           "first_argument", "second_argument"]
+           "first_argument", "second_argument", "MetricRows", "metric_rows"]
 
 #: Above this many distinct scores a generic function of a ScoreState gets no BCa
 #: (its jackknife costs one evaluation per distinct score and class).
@@ -562,12 +562,49 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
     metric and ``fused`` (the permutation test swaps the rows' columns, which
     the plans cannot), else a :class:`RowResamples`.
     """
+    rows = metric_rows(metrics, y_true, preds, sample_weight=sample_weight,
+                       threshold=threshold, positive_class=positive_class, data=data,
+                       drop_nulls=drop_nulls, params=params, cluster=cluster)
+    if fused and threshold is None and all(m is metrics[0] for m in metrics):
+        plan = row_plan(metrics[0], rows.truth, rows.preds, rows.weights, rows.params, name,
+                        rows.keys)
+        if plan is not None:
+            _mark_clusters(plan, rows.keys, rows.n_clusters)
+            return plan
+    statistic = RowResamples(rows.calls, name, rows.keys)
+    _mark_clusters(statistic, rows.keys, rows.n_clusters)
+    return statistic
+
+
+@dataclass(frozen=True)
+class MetricRows:
+    """The rows of a row statistic as numpy arrays, and each metric's call on them.
+
+    ``truth`` has ``positive_class`` applied and text labels encoded
+    (:func:`encode_labels`, with ``params`` mapped alike); ``keys`` and
+    ``n_clusters`` are each row's cluster code and their number (None
+    without ``cluster=``); ``calls`` are ``(metric, kwargs)`` as
+    :class:`RowResamples` takes them.
+    """
+
+    truth: np.ndarray
+    preds: list
+    weights: np.ndarray | None
+    params: dict
+    keys: np.ndarray | None
+    n_clusters: int | None
+    calls: list
+
+
+def metric_rows(metrics, y_true, preds, *, sample_weight, threshold, positive_class, data,
+                drop_nulls, params, cluster) -> MetricRows:
+    """The :class:`MetricRows` of metrics (one per prediction column) on the same rows."""
     roles = {"y_true": y_true, "sample_weight": sample_weight, "cluster": cluster}
     roles.update({f"y_pred_{i}": p for i, p in enumerate(preds)})
     # every role but the weights may be 2-D (scores, indicator targets; 1-D is accepted too)
     arrays = materialize(roles, data, drop_nulls,
                          frozenset(roles) - {"sample_weight", "cluster"})
-    keys = None
+    keys = n_clusters = None
     if cluster is not None:
         keys, n_clusters = cluster_codes(arrays["cluster"])
     truth = arrays["y_true"]
@@ -576,25 +613,18 @@ def row_statistic(metrics, y_true, preds, *, sample_weight, threshold, positive_
     score_inputs = all(arrays[f"y_pred_{i}"].dtype.kind == "f" for i in range(len(preds)))
     if score_inputs and threshold is None:
         truth, params = encode_labels(truth, params)
-    preds = [arrays[f"y_pred_{i}"] for i in range(len(preds))]
-    if fused and threshold is None and all(m is metrics[0] for m in metrics):
-        plan = row_plan(metrics[0], truth, preds, arrays.get("sample_weight"), params, name,
-                        keys)
-        if plan is not None:
-            _mark_clusters(plan, keys, n_clusters if keys is not None else None)
-            return plan
+    columns = [arrays[f"y_pred_{i}"] for i in range(len(preds))]
+    weights = arrays.get("sample_weight")
     calls = []
-    for i, metric in enumerate(metrics):
-        kw = {first_argument(metric): truth, "sample_weight": arrays.get("sample_weight"),
-              second_argument(metric): arrays[f"y_pred_{i}"], "threshold": threshold}
+    for metric, column in zip(metrics, columns):
+        kw = {first_argument(metric): truth, "sample_weight": weights,
+              second_argument(metric): column, "threshold": threshold}
         calls.append((metric, {**{k: v for k, v in kw.items() if v is not None}, **params}))
-    statistic = RowResamples(calls, name, keys)
-    _mark_clusters(statistic, keys, n_clusters if keys is not None else None)
-    return statistic
+    return MetricRows(truth, columns, weights, params, keys, n_clusters, calls)
 
 
 def _mark_clusters(statistic, keys, n_clusters):
-    statistic.n_clusters = n_clusters
+    statistic.n_clusters = n_clusters if keys is not None else None
     if keys is not None:
         statistic.route = "poisson clusters"
 

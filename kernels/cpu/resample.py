@@ -153,7 +153,7 @@ from ._blocks import block_bounds, kernel, thread_blocks
 
 __all__ = [
     "STREAM_TABLE", "STREAM_TABLE_GENERAL", "STREAM_TABLE_CLASS", "STREAM_ROWS",
-    "STREAM_SWAP", "POISSON1_TABLE", "POISSON1_MAX", "LOG_FACTORIAL", "MAX_RESAMPLES",
+    "STREAM_SWAP", "STREAM_LITTLE", "POISSON1_TABLE", "POISSON1_MAX", "LOG_FACTORIAL", "MAX_RESAMPLES",
     "TABLE_PAIRS", "ROW_QUADS", "seed_key", "philox4x32", "poisson1", "poisson_general",
     "table_resample_areas", "table_resample_counts", "row_weights",
     "swap_mask",
@@ -165,6 +165,7 @@ STREAM_TABLE_GENERAL = 2  # + class: 2 for negatives, 3 for positives
 STREAM_TABLE_CLASS = 4    # classes >= 2 of table_resample_counts (class in c1)
 STREAM_ROWS = 8
 STREAM_SWAP = 9
+STREAM_LITTLE = 10  # the bag of little bootstraps' weights (little_bootstrap.py)
 
 #: Resamples are numbered below this (the resample number is one counter word).
 MAX_RESAMPLES = 1 << 32
@@ -330,12 +331,21 @@ def _poisson_general(lam, k0, k1, c0, c1, c2, c3base):
                 break
             s = t
         return k
+    return _ptrs(lam, *_ptrs_constants(lam), k0, k1, c0, c1, c2, c3base)
+
+
+@kernel(nogil=True, inline="always")
+def _ptrs_constants(lam):
+    """The constants of PTRS for ``lam >= 10``, computed once for many draws of one ``lam``."""
     slam = math.sqrt(lam)
-    loglam = math.log(lam)
     b = 0.931 + 2.53 * slam
-    a = -0.059 + 0.02483 * b
-    log_invalpha = math.log(1.1239 + 1.1328 / (b - 3.4))
-    vr = 0.9277 - 3.6224 / (b - 2.0)
+    return (math.log(lam), b, -0.059 + 0.02483 * b, math.log(1.1239 + 1.1328 / (b - 3.4)),
+            0.9277 - 3.6224 / (b - 2.0))
+
+
+@kernel(nogil=True)
+def _ptrs(lam, loglam, b, a, log_invalpha, vr, k0, k1, c0, c1, c2, c3base):
+    """Hormann's PTRS draw of Poisson(lam), lam >= 10, from ``_ptrs_constants(lam)``."""
     for j in range(_J_MAX):
         x0, x1, x2, x3 = _philox(c0, c1, c2, c3base | np.uint64(j), k0, k1)
         U = _u53(x0, x1) - 0.5
