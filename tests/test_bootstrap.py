@@ -230,9 +230,12 @@ def test_bca_refused_where_no_jackknife():
     y, _, score = _binary(300)
     proba = 1 / (1 + np.exp(-score))
     with pytest.raises(InvalidParameterError, match="percentile"):
-        fm.bootstrap(fm.expected_calibration_error, y, proba, n_resamples=50)
-    # an additive loss has its leave-one-out values in O(n): BCa works
+        fm.bootstrap(fm.expected_calibration_error, y, proba, n_resamples=50,
+                     sample_weight=np.ones(300))
+    # an additive loss has its leave-one-out values in O(n), a calibration error one bin's
+    # term per row: BCa works
     assert fm.bootstrap(fm.log_loss, y, proba, n_resamples=500).method == "bca"
+    assert fm.bootstrap(fm.expected_calibration_error, y, proba, n_resamples=500).method == "bca"
 
 
 def test_undefined_on_the_data_is_an_error():

@@ -354,3 +354,69 @@ def test_weighted_top_k(params):
     w = rng.random(n)
     _check_plan(fm.top_k_accuracy_score, y, [s, rng.random((n, 4))], w, row_plans.TopKRows,
                 **params)
+
+
+@pytest.mark.parametrize("metric,params", [
+    (fm.roc_auc_score, {"multi_class": "ovo", "average": "macro"}),
+    (fm.roc_auc_score, {"multi_class": "ovo", "average": "weighted"}),
+    (fm.average_precision_score, {}),
+    (fm.average_precision_score, {"average": "weighted"})])
+@pytest.mark.parametrize("ties", [False, True])
+def test_ovo_and_ap_jackknife_leave_each_row_out(metric, params, ties):
+    rng = np.random.default_rng(19)
+    n = 90
+    y = rng.integers(0, 4, n)
+    p = _probabilities(rng, n, 4)
+    if ties:
+        p = np.round(p, 1)
+        p /= p.sum(axis=1, keepdims=True)
+    plan = row_plans.row_plan(metric, y, [p, p[:, ::-1].copy()], None, params, "m")
+    assert plan.has_jackknife
+    values, counts = plan.jackknife_all()
+    assert counts.sum() == n
+    for m, scores in enumerate([p, p[:, ::-1]]):
+        np.testing.assert_allclose(values[m], _leave_one_out(metric, y, scores, **params),
+                                   rtol=1e-10)
+
+
+def test_bca_on_the_row_route_for_ovo_and_ap():
+    rng = np.random.default_rng(20)
+    y = rng.integers(0, 3, 3000)
+    p = _probabilities(rng, 3000, 3)
+    for metric, params in ((fm.roc_auc_score, {"multi_class": "ovo"}),
+                           (fm.average_precision_score, {})):
+        r = fm.bootstrap(metric, y, p, n_resamples=400, **params)
+        assert r.method == "bca" and r.low < r.estimate < r.high
+    with pytest.raises(fm.exceptions.InvalidParameterError, match="bca"):
+        fm.bootstrap(fm.average_precision_score, y, p, sample_weight=rng.random(3000),
+                     n_resamples=400)
+
+
+@pytest.mark.parametrize("metric,params", [
+    (fm.expected_calibration_error, {}),
+    (fm.expected_calibration_error, {"norm": "l2", "n_bins": 7}),
+    (fm.expected_calibration_error, {"norm": "l2", "debiased": True, "n_bins": 6}),
+    (fm.expected_calibration_error, {"norm": "max"}),
+    (fm.maximum_calibration_error, {"n_bins": 5})])
+@pytest.mark.parametrize("top_label", [False, True])
+def test_calibration_jackknife_leaves_each_row_out(metric, params, top_label):
+    rng = np.random.default_rng(21)
+    n = 120
+    if top_label:
+        y = rng.integers(0, 3, n)
+        p = _probabilities(rng, n, 3)
+    else:
+        y = rng.integers(0, 2, n)
+        p = rng.random(n)
+    # a bin of one row, emptied by its leave-one-out
+    p = p.copy()
+    if top_label:
+        p[0] = [0.999, 0.0005, 0.0005]
+    else:
+        p[0] = 0.999
+    plan = row_plans.row_plan(metric, y, [p], None, params, "m")
+    assert isinstance(plan, row_plans.CalibrationRows) and plan.has_jackknife
+    values, counts = plan.jackknife_all()
+    assert counts.sum() == n
+    np.testing.assert_allclose(values[0], _leave_one_out(metric, y, p, **params), rtol=1e-10,
+                               atol=1e-15)

@@ -2,8 +2,8 @@
 
 Against the true value of the data-generating model:
 
-* multiclass log loss (percentile and BCa) and one-vs-rest ROC AUC
-  (percentile and BCa) of a K = 3 softmax model;
+* multiclass log loss, one-vs-rest and one-vs-one ROC AUC and macro average
+  precision (percentile and BCa each) of a K = 3 softmax model;
 * the top-label ECE of an overconfident model, with the interval the report
   shows (percentile). The plug-in ECE is biased upward and its resamples
   again: over 500 data sets the percentile interval covered 93.4%, the basic
@@ -82,6 +82,8 @@ def _truth(name):
 CASES = {
     "log_loss": (MODEL, fm.log_loss, {}, ("percentile", "bca")),
     "ovr_auc": (MODEL, fm.roc_auc_score, {"multi_class": "ovr"}, ("percentile", "bca")),
+    "ovo_auc": (MODEL, fm.roc_auc_score, {"multi_class": "ovo"}, ("percentile", "bca")),
+    "macro_ap": (MODEL, fm.average_precision_score, {}, ("percentile", "bca")),
     "top_label_ece": (OVERCONFIDENT, fm.expected_calibration_error, {"n_bins": 10},
                       ("percentile",)),
 }

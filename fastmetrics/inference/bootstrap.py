@@ -52,10 +52,12 @@ of the interval and counted in :attr:`BootstrapResult.n_undefined`, with an
 **BCa** needs the jackknife. Count tables have one leave-one-out value per
 nonzero cell (O(K^2); one per cluster with ``cluster=``), the ROC AUC's come
 from DeLong's placement values and the average precision's from suffix sums
-over the distinct-score table (O(U) each); on the row route, the losses'
-from leave-one-out sums and the one-vs-rest AUC's from each column's
-placements (O(n)). Elsewhere the row route has no cheap jackknife: BCa is
-refused there and the error names the methods that work.
+over the distinct-score table (O(U) each); on the row route (unweighted
+rows), the losses' from leave-one-out sums, the one-vs-rest and one-vs-one
+AUC's and multiclass AP's from each column's (or class pair's) table
+(:mod:`fastmetrics.inference.jackknife`) and the calibration errors' by
+replacing one bin's term (O(n) each). Elsewhere the row route has no cheap
+jackknife: BCa is refused there and the error names the methods that work.
 """
 
 from __future__ import annotations

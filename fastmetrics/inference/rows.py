@@ -19,7 +19,9 @@ is the metric of the resampled rows (to float64 rounding of the sums).
 * :class:`CalibrationRows`: ``expected_calibration_error`` and
   ``maximum_calibration_error`` with equal-width bins (binary or top-label):
   each row's (bin, class) cell and probability, a
-  :class:`~fastmetrics.calibration.state.CalibrationState`.
+  :class:`~fastmetrics.calibration.state.CalibrationState`. BCa for
+  unweighted rows: a row changes its own bin only, so every leave-one-out
+  error is the full sum with one term replaced (O(n)).
 * :class:`ConfusionRows`: confusion metrics of weighted rows (each row's
   cell, count and weight: the weighted :class:`~fastmetrics.ConfusionState`).
 * :class:`RankingRows`: multiclass one-vs-rest and one-vs-one ROC AUC,
@@ -28,8 +30,10 @@ is the metric of the resampled rows (to float64 rounding of the sums).
   with the weights drawn in place, giving the Mann-Whitney areas per class,
   the class amounts and the AP sum: the
   :class:`~fastmetrics.ranking.state.MulticlassAreas` the finalizer reads.
-  BCa for unweighted one-vs-rest ROC AUC (macro or weighted) from DeLong's
-  placements, O(n) per column.
+  BCa for unweighted rows averaged by class (macro or weighted): one-vs-rest
+  and one-vs-one ROC AUC from DeLong's placements, average precision from
+  each column's distinct-score table, O(n) per column (per pair for
+  one-vs-one).
 * :class:`TopKRows`: top-k accuracy of weighted 2-D scores (each row's rank
   of its true class: the rank histogram of :class:`~fastmetrics.TopKState`).
 * :class:`MultilabelRows`: ROC AUC and average precision of a multilabel
@@ -61,14 +65,14 @@ import numpy as np
 
 from .._core.labels import union_labels
 from ..calibration.build import calibration_state, row_targets
-from ..calibration.metrics import expected_calibration_error, maximum_calibration_error
+from ..calibration.metrics import (calibration_leave_one_out, expected_calibration_error,
+                                   maximum_calibration_error)
 from ..calibration.state import CalibrationState
 from ..confusion.build import confusion_state
 from ..confusion.state import ConfusionState
 from ..exceptions import FastMetricsError, InvalidParameterError, format_message
 from ..inference import batched
 from ..kernels.cpu import calibration as calibration_kernels
-from ..kernels.cpu import inference as inference_kernels
 from ..kernels.cpu import row_resample as kernels
 from ..losses.build import loss_state
 from ..losses.metrics import brier_score_loss, log_loss, state_columns
@@ -77,6 +81,7 @@ from ..ranking.auc import average_precision_score, roc_auc_score
 from ..ranking.state import MulticlassAreas
 from ..topk.build import top_k_state
 from ..topk.metrics import top_k_accuracy_score
+from .jackknife import ap_leave_one_out, auc_leave_one_out
 from .._core.labels import label_index
 
 __all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "ConfusionRows", "RankingRows",
@@ -308,6 +313,23 @@ class CalibrationRows(CellRows):
             states = [self._state(m, s) for s in block]
             out[m] = _finalized(self.finalize, states, self.finalizer_params)
         return out
+
+    @property
+    def has_jackknife(self) -> bool:
+        # unweighted rows: each row changes its own bin only (calibration_leave_one_out)
+        return self.weights is None and self.keys is None
+
+    def jackknife_all(self):
+        """Leave-one-row-out calibration errors of every model, O(n) each."""
+        params = dict(self.finalizer_params)
+        if self.metric is maximum_calibration_error:
+            params["norm"] = "max"
+        out = []
+        for state, cells, values in zip(self.states, self.cells, self.values):
+            c = state.classes.size
+            out.append(calibration_leave_one_out(state, cells // c, cells % c, values[:, 1],
+                                                 **params))
+        return np.vstack(out), np.ones(self.states[0].counts.sum(), dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------
@@ -547,37 +569,96 @@ class RankingRows(RowPlan):
 
     @property
     def has_jackknife(self) -> bool:
-        # unweighted multiclass one-vs-rest ROC AUC: DeLong placements per column
-        return (self.metric is roc_auc_score and self.weights is None and not self.binary
-                and self.keys is None
-                and self.params.get("multi_class") == "ovr"
-                and self.params.get("average", "macro") in ("macro", "weighted"))
+        """Unweighted multiclass rows, averaged by class ("macro" or "weighted"): one-vs-rest
+        and one-vs-one ROC AUC from DeLong's placements, average precision from each
+        column's table (O(n) per column or pair)."""
+        if self.weights is not None or self.binary or self.keys is not None:
+            return False
+        if self.params.get("average", "macro") not in ("macro", "weighted"):
+            return False
+        if self.params.get("labels") is not None:
+            return False
+        if self.metric is roc_auc_score:
+            return self.params.get("multi_class") in ("ovr", "ovo")
+        return self.metric is average_precision_score
 
     def jackknife_all(self):
-        """Leave-one-row-out one-vs-rest AUCs: each column's placements, O(n) per column."""
-        n = self.codes.size
+        """Leave-one-row-out values of every model (rows left out one by one, O(n) per
+        column, or per class pair for one-vs-one)."""
+        out = np.empty((len(self.model_columns), self.codes.size))
+        for m, cols in enumerate(self.model_columns):
+            if self.params.get("multi_class") == "ovo":
+                out[m] = self._ovo_jackknife(cols)
+            else:
+                out[m] = self._by_class_average(self._column_jackknife(cols))
+        return out, np.ones(self.codes.size, dtype=np.int64)
+
+    def _column_table(self, j, positive, negative):
+        """Column ``j``'s distinct-score table of classes ``positive`` against
+        ``negative`` (a class, or None for every other class), and each sorted row's entry."""
+        entry = np.cumsum(self.starts[j]) - 1
+        codes = self.codes[self.orders[j]]
+        size = int(entry[-1]) + 1 if entry.size else 0
+        pos = np.bincount(entry, weights=codes == positive, minlength=size)
+        if negative is None:
+            neg = np.bincount(entry, minlength=size) - pos
+        else:
+            neg = np.bincount(entry, weights=codes == negative, minlength=size)
+        return pos, neg, entry, codes
+
+    def _column_jackknife(self, cols):
+        """(K, n): each column's one-vs-rest AUC or AP without each row."""
+        leave_out = auc_leave_one_out if self.metric is roc_auc_score else ap_leave_one_out
+        per_column = np.empty((self.classes.size, self.codes.size))
+        for j in range(cols.start, cols.stop):
+            target = self.targets[j]
+            pos, neg, entry, codes = self._column_table(j, target, None)
+            without_pos, without_neg = leave_out(pos, neg)
+            per_column[target, self.orders[j]] = np.where(codes == target, without_pos[entry],
+                                                          without_neg[entry])
+        return per_column
+
+    def _by_class_average(self, per_column):
+        """The finalizer's average of per-class values left one row out."""
+        if self.params.get("average", "macro") != "weighted":
+            return per_column.mean(axis=0)
+        # prevalence without the row: class counts minus one for the row's class
+        n, c = self.codes.size, self.classes.size
+        loo = np.repeat(np.bincount(self.codes, minlength=c).astype(np.float64)[:, None], n,
+                        axis=1)
+        loo[self.codes, np.arange(n)] -= 1
+        return (per_column * loo).sum(axis=0) / loo.sum(axis=0)
+
+    def _ovo_jackknife(self, cols):
+        """Hand & Till's mean over class pairs (prevalence-weighted with "weighted") of
+        both one-vs-one AUCs, each row left out: only the K - 1 pairs of its class change."""
         c = self.classes.size
         counts = np.bincount(self.codes, minlength=c).astype(np.float64)
-        out = np.empty((len(self.model_columns), n))
-        for m, cols in enumerate(self.model_columns):
-            per_column = np.empty((c, n))
-            for target, column in zip(self.targets[cols], self.columns[cols]):
-                positive = (self.codes == target).astype(np.uint8)
-                numer, twice, _, _ = inference_kernels.score_placements(
-                    np.ascontiguousarray(column, dtype=np.float64), positive)
-                pos, neg = counts[target], n - counts[target]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    per_column[target] = np.where(positive != 0,
-                                                  (twice - numer) / (2.0 * (pos - 1) * neg),
-                                                  (twice - numer) / (2.0 * pos * (neg - 1)))
-            if self.params.get("average", "macro") == "weighted":
-                # prevalence without the row: class counts minus one for the row's class
-                loo = np.repeat(counts[:, None], n, axis=1)
-                loo[self.codes, np.arange(n)] -= 1
-                out[m] = (per_column * loo).sum(axis=0) / loo.sum(axis=0)
-            else:
-                out[m] = per_column.mean(axis=0)
-        return out, np.ones(n, dtype=np.int64)
+        weighted = self.params.get("average", "macro") == "weighted"
+        total, weight_total = 0.0, 0.0
+        delta = np.zeros(self.codes.size)
+        column_of = {int(self.targets[j]): j for j in range(cols.start, cols.stop)}
+        for a in range(c):
+            for b in range(a + 1, c):
+                full, without = 0.0, np.zeros(self.codes.size)
+                for positive, negative in ((a, b), (b, a)):
+                    j = column_of[positive]
+                    pos, neg, entry, codes = self._column_table(j, positive, negative)
+                    twice = float((2.0 * (neg.sum() - np.cumsum(neg)) + neg) @ pos)
+                    full += twice / (2.0 * pos.sum() * neg.sum()) / 2.0
+                    without_pos, without_neg = auc_leave_one_out(pos, neg)
+                    in_pair = (codes == positive) | (codes == negative)
+                    rows = self.orders[j][in_pair]
+                    without[rows] += np.where(codes[in_pair] == positive,
+                                              without_pos[entry[in_pair]],
+                                              without_neg[entry[in_pair]]) / 2.0
+                members = (self.codes == a) | (self.codes == b)
+                w = counts[a] + counts[b] if weighted else 1.0
+                total += w * full
+                weight_total += w
+                delta[members] += (w - 1.0 if weighted else 1.0) * without[members] - w * full
+        # with "weighted" each row's class is in c - 1 pairs, each losing one row's weight
+        return (total + delta) / (weight_total - (c - 1 if weighted else 0))
 
 
 class MultilabelRows(RowPlan):

@@ -41,6 +41,7 @@ from ..topk.build import top_k_state
 from ..topk.state import TopKState
 from .batched import check_scalar, metric_value, present_state
 from .clusters import cluster_codes, cluster_strata
+from .jackknife import ap_jackknife, auc_jackknife
 from .resampling import ClusterTable, CountTable, resample_blocks
 from .rows import row_plan
 from .specs import evaluate_tables, lookup, resolve
@@ -251,67 +252,6 @@ class ScoreTable:
     def jackknife(self):
         return (auc_jackknife if self.kind == "roc_auc_score" else ap_jackknife)(self.pos,
                                                                                   self.neg)
-
-
-def auc_jackknife(pos: np.ndarray, neg: np.ndarray):
-    """Leave-one-out ROC AUCs from DeLong's placement values, grouped by score and class.
-
-    Removing a positive scored at table entry u leaves ``(W - a10_u) / (2 (m-1) n)``
-    with ``W`` twice the Mann-Whitney count and ``a10_u = 2 (negatives below) +
-    (negatives level)``; removing a negative, ``(W - a01_u) / (2 m (n-1))``.
-    """
-    m, n = int(pos.sum()), int(neg.sum())
-    neg_below = n - np.cumsum(neg)
-    pos_above = np.cumsum(pos) - pos
-    a10 = 2 * neg_below + neg
-    a01 = 2 * pos_above + pos
-    twice = float(a10 @ pos)
-    values, counts = [], []
-    if m > 1:
-        values.append((twice - a10[pos > 0]) / (2.0 * (m - 1) * n))
-        counts.append(pos[pos > 0])
-    if n > 1:
-        values.append((twice - a01[neg > 0]) / (2.0 * m * (n - 1)))
-        counts.append(neg[neg > 0])
-    return np.concatenate(values), np.concatenate(counts)
-
-
-def ap_jackknife(pos: np.ndarray, neg: np.ndarray):
-    """Leave-one-out average precisions in O(U), grouped by score and class.
-
-    Removing one row at entry u lowers the running count (TP or FP) of every
-    entry from u on by one. With ``T_v = p_v TP_v / (TP_v + FP_v)`` the AP
-    terms, the sums after a removal are prefix sums of ``T`` before u plus
-    suffix sums of the shifted terms from u on, both precomputed.
-    """
-    p = pos.astype(np.float64)
-    tp = np.cumsum(pos).astype(np.float64)
-    fp = np.cumsum(neg).astype(np.float64)
-    m = float(tp[-1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(p > 0, p * tp / (tp + fp), 0.0)
-        # removing a positive at or before v: TP_v - 1 (a term is 0 when no positive is left)
-        minus_tp = np.where((p > 0) & (tp > 1), p * (tp - 1) / (tp + fp - 1), 0.0)
-        minus_fp = np.where(p > 0, p * tp / (tp + fp - 1), 0.0)
-    before = np.concatenate([[0.0], np.cumsum(term)[:-1]])
-
-    def suffix(x):
-        return np.cumsum(x[::-1])[::-1]
-
-    after_tp, after_fp = suffix(minus_tp), suffix(minus_fp)
-    values, counts = [], []
-    u = np.flatnonzero(pos)
-    if m > 1 and u.size:
-        # entry u itself loses one of its p_u positives: (p_u - 1) (TP_u - 1) / (TP_u + FP_u - 1)
-        own = (p[u] - 1) * (tp[u] - 1) / np.maximum(tp[u] + fp[u] - 1, 1)
-        rest = after_tp[u] - minus_tp[u]
-        values.append(np.maximum(0.0, (before[u] + own + rest) / (m - 1)))
-        counts.append(pos[u])
-    v = np.flatnonzero(neg)
-    if v.size and np.any(neg.sum() > 0):
-        values.append(np.maximum(0.0, (before[v] + after_fp[v]) / m))
-        counts.append(neg[v])
-    return np.concatenate(values), np.concatenate(counts)
 
 
 def state_of_counts(state: ScoreState, counts: np.ndarray) -> ScoreState:
