@@ -236,8 +236,6 @@ def test_no_plan_where_the_arguments_need_the_metric_itself():
     rng = np.random.default_rng(13)
     y = rng.integers(0, 3, 100)
     p = _probabilities(rng, 100, 3)
-    assert row_plans.row_plan(fm.roc_auc_score, y, [p], None, {"multi_class": "ovr",
-                                                              "average": "micro"}, "x") is None
     assert row_plans.row_plan(fm.expected_calibration_error, y, [p], None,
                               {"strategy": "quantile"}, "x") is None
     assert row_plans.row_plan(fm.roc_auc_score, y % 2, [p[:, 0]], None, {}, "x") is None
@@ -420,3 +418,33 @@ def test_calibration_jackknife_leaves_each_row_out(metric, params, top_label):
     assert counts.sum() == n
     np.testing.assert_allclose(values[0], _leave_one_out(metric, y, p, **params), rtol=1e-10,
                                atol=1e-15)
+
+
+@pytest.mark.parametrize("metric,params", [
+    (fm.roc_auc_score, {"multi_class": "ovr", "average": "micro"}),
+    (fm.average_precision_score, {"average": "micro"})])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_micro_averages_walk_the_raveled_problem(metric, params, weighted):
+    rng = np.random.default_rng(22)
+    n = 400
+    y = rng.integers(0, 3, n)
+    p = np.round(_probabilities(rng, n, 3), 2)  # ties
+    p /= p.sum(axis=1, keepdims=True)
+    w = rng.random(n) + 0.2 if weighted else None
+    plan = _check_plan(metric, y, [p, _probabilities(rng, n, 3)], w, row_plans.RankingRows,
+                       **params)
+    assert plan.micro and not plan.has_jackknife
+
+
+def test_micro_average_of_clustered_rows():
+    rng = np.random.default_rng(23)
+    n = 300
+    y = rng.integers(0, 3, n)
+    p = _probabilities(rng, n, 3)
+    cluster = rng.integers(0, 40, n)
+    params = {"multi_class": "ovr", "average": "micro"}
+    plan = row_plans.row_plan(fm.roc_auc_score, y, [p], None, params, "m", keys=cluster)
+    slow = RowResamples([(fm.roc_auc_score, {"y_true": y, "y_score": p, **params})], "m",
+                        keys=cluster)
+    np.testing.assert_allclose(plan.resampled_all(64, 5), slow.resampled_all(64, 5),
+                               rtol=1e-9)

@@ -30,6 +30,8 @@ is the metric of the resampled rows (to float64 rounding of the sums).
   with the weights drawn in place, giving the Mann-Whitney areas per class,
   the class amounts and the AP sum: the
   :class:`~fastmetrics.ranking.state.MulticlassAreas` the finalizer reads.
+  ``average="micro"`` walks the raveled (rows x classes) binary problem once
+  per model, each entry weighed as its row.
   BCa for unweighted rows averaged by class (macro or weighted): one-vs-rest
   and one-vs-one ROC AUC from DeLong's placements, average precision from
   each column's distinct-score table, O(n) per column (per pair for
@@ -476,6 +478,13 @@ class RankingRows(RowPlan):
         self.classes, codes = np.unique(y_true, return_inverse=True)
         self.codes = codes.astype(_index_dtype(codes.size))
         self.estimates, self.model_columns = [], []
+        # micro average: the raveled (rows x classes) binary problem, one column per model
+        self.stride = 1
+        self.micro = np.asarray(scores_list[0]).ndim == 2 and params.get("average") == "micro"
+        if self.micro:
+            self.stride = np.asarray(scores_list[0]).shape[1]
+            self.indicator = (self.codes[:, None] == np.arange(self.stride)).ravel().astype(
+                np.int32)
         columns = []
         for scores in scores_list:
             scores = np.asarray(scores)
@@ -484,6 +493,8 @@ class RankingRows(RowPlan):
             self.estimates.append(float(value))
             if scores.ndim == 1:
                 model_targets, model_columns = [self._binary_target()], [scores]
+            elif self.micro:
+                model_targets, model_columns = [1], [scores.ravel()]
             else:
                 model_targets = list(range(scores.shape[1]))
                 model_columns = [scores[:, k] for k in model_targets]
@@ -491,7 +502,7 @@ class RankingRows(RowPlan):
             columns.extend(zip(model_targets, model_columns))
         # every column of every model: its rows in score order and where tie groups start
         # (filled in place: a stack of per-column arrays would hold them twice)
-        n = self.codes.size
+        n = self.codes.size * self.stride
         self.orders = np.empty((len(columns), n), dtype=_index_dtype(n))
         self.starts = np.empty((len(columns), n), dtype=np.bool_)
         for j, (_, column) in enumerate(columns):
@@ -499,7 +510,7 @@ class RankingRows(RowPlan):
         self.columns = [column for _, column in columns]
         self.targets = np.array([target for target, _ in columns], dtype=np.int64)
         self.estimate = self.estimates[0]
-        self.binary = np.asarray(scores_list[0]).ndim == 1
+        self.binary = np.asarray(scores_list[0]).ndim == 1 or self.micro
         self.counts_needed = weights is not None and not self.binary
 
     def _binary_target(self) -> int:
@@ -509,13 +520,17 @@ class RankingRows(RowPlan):
         return listed.index(self.params.get("pos_label", 1))
 
     def _walk(self, j, seed, first, count):
-        order = self.orders[j]
+        order, stride = self.orders[j], self.stride
+        rows = order if stride == 1 else order // stride
+        if self.micro:  # entry (row, class) is positive where the row is of that class
+            codes, n_codes = self.indicator[order], 2
+        else:
+            codes, n_codes = self.codes[order], self.classes.size  # one column's, in order
         if self.keys is not None:  # each row takes its cluster's weights
-            order = self.keys[order]
-        codes = self.codes[self.orders[j]]  # in score order (one column's, not all kept)
-        weights = None if self.weights is None else self.weights[self.orders[j]]
-        return kernels.walk_areas(order, codes, self.starts[j], self.targets[j],
-                                  self.classes.size, seed, first, count, weights)
+            order, stride = self.keys[rows], 1
+        weights = None if self.weights is None else self.weights[rows]
+        return kernels.walk_areas(order, codes, self.starts[j], self.targets[j], n_codes,
+                                  seed, first, count, weights, stride=stride)
 
     def _binary_values(self, area, amount, ap, target):
         pos = amount[:, target]
@@ -817,8 +832,8 @@ def _ranking_plan(metric, y_true, preds, weights, params, name, two_d, clustered
         # labels= naming exactly the classes present, sorted: the columns as without it
         params = {k: v for k, v in params.items() if k != "labels"}
     allowed = {"average", "multi_class"} if metric is roc_auc_score else {"average", "pos_label"}
-    if not set(params) <= allowed or params.get("average", "macro") not in ("macro",
-                                                                            "weighted"):
+    averages = ("macro", "weighted", "micro") if two_d else ("macro", "weighted")
+    if not set(params) <= allowed or params.get("average", "macro") not in averages:
         return None
     classes = np.unique(y_true)
     if two_d:
