@@ -448,3 +448,28 @@ def test_micro_average_of_clustered_rows():
                         keys=cluster)
     np.testing.assert_allclose(plan.resampled_all(64, 5), slow.resampled_all(64, 5),
                                rtol=1e-9)
+
+
+@pytest.mark.parametrize("metric,params", [
+    (fm.f1_score, {"average": "macro"}), (fm.f1_score, {"average": "micro"}),
+    (fm.f1_score, {"average": "samples", "zero_division": 0.0}),
+    (fm.precision_score, {"average": "weighted", "zero_division": 0.0}),
+    (fm.jaccard_score, {"average": "samples", "zero_division": 0.0}),
+    (fm.hamming_loss, {}), (fm.accuracy_score, {})])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_confusion_metrics(metric, params, weighted):
+    rng = np.random.default_rng(24)
+    n, labels = 300, 4
+    y = (rng.random((n, labels)) < 0.35).astype(int)
+    a = np.where(rng.random((n, labels)) < 0.8, y, 1 - y)
+    b = np.where(rng.random((n, labels)) < 0.7, y, 1 - y)
+    w = rng.random(n) + 0.1 if weighted else None
+    _check_plan(metric, y, [a, b], w, row_plans.MultilabelConfusionRows, **params)
+
+
+def test_multilabel_confusion_bootstrap_takes_the_plan():
+    rng = np.random.default_rng(25)
+    y = (rng.random((2000, 3)) < 0.4).astype(int)
+    p = np.where(rng.random((2000, 3)) < 0.8, y, 1 - y)
+    r = fm.bootstrap(fm.f1_score, y, p, average="macro", n_resamples=300, method="percentile")
+    assert r.resampling == "poisson rows" and r.low < r.estimate < r.high

@@ -24,6 +24,9 @@ is the metric of the resampled rows (to float64 rounding of the sums).
   error is the full sum with one term replaced (O(n)).
 * :class:`ConfusionRows`: confusion metrics of weighted rows (each row's
   cell, count and weight: the weighted :class:`~fastmetrics.ConfusionState`).
+* :class:`MultilabelConfusionRows`: confusion metrics of a multilabel
+  indicator target (each label's 2 x 2 cell and each row's (TP, FP, FN)
+  triple: the :class:`~fastmetrics.MultilabelState`).
 * :class:`RankingRows`: multiclass one-vs-rest and one-vs-one ROC AUC,
   multiclass average precision, and weighted binary ROC AUC and average
   precision. Each score column is sorted once; each resample walks it once
@@ -70,8 +73,8 @@ from ..calibration.build import calibration_state, row_targets
 from ..calibration.metrics import (calibration_leave_one_out, expected_calibration_error,
                                    maximum_calibration_error)
 from ..calibration.state import CalibrationState
-from ..confusion.build import confusion_state
-from ..confusion.state import ConfusionState
+from ..confusion.build import confusion_state, multilabel_state
+from ..confusion.state import ConfusionState, MultilabelState
 from ..exceptions import FastMetricsError, InvalidParameterError, format_message
 from ..inference import batched
 from ..kernels.cpu import calibration as calibration_kernels
@@ -86,7 +89,8 @@ from ..topk.metrics import top_k_accuracy_score
 from .jackknife import ap_leave_one_out, auc_leave_one_out
 from .._core.labels import label_index
 
-__all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "ConfusionRows", "RankingRows",
+__all__ = ["RowPlan", "CellRows", "LossRows", "CalibrationRows", "ConfusionRows",
+           "MultilabelConfusionRows", "RankingRows",
            "MultilabelRows", "TopKRows", "row_plan",
            "resample_together", "descending_order"]
 
@@ -394,6 +398,74 @@ class ConfusionRows(CellRows):
         out = np.empty((len(self.cells), sums[0].shape[0]))
         for m, block in enumerate(sums):
             out[m] = _finalized(self.finalize, [self._state(s) for s in block], self.params)
+        return out
+
+
+class MultilabelConfusionRows(CellRows):
+    """A confusion metric of a multilabel indicator target on resampled rows.
+
+    The :class:`~fastmetrics.MultilabelState` is sums over rows: label ``l``'s
+    2 x 2 table (each row in cell ``2 t + p`` of it) and the count of each
+    distinct per-row (TP, FP, FN) triple (for ``average="samples"``), so each
+    label is one part of the rows and the triples another, all summed from
+    one draw of the weights. A triple no resampled row carries is left out,
+    as in the state of those rows.
+    """
+
+    def __init__(self, metric, y_true, preds, weights, params, name):
+        self.metric, self.params, self.name = metric, dict(params), name
+        self.finalize = metric.from_state
+        self.weights = weights
+        self.estimates, self.states, self.label_cells, self.triples = [], [], [], []
+        truth = np.asarray(y_true) != 0
+        columns = [np.ones(truth.shape[0])] + ([] if weights is None else [weights])
+        self.values = np.column_stack(columns)
+        for pred in preds:
+            state = multilabel_state(y_true, pred, sample_weight=weights)
+            value = self.finalize(state, **self.params)
+            batched.check_scalar(value, metric)
+            self.estimates.append(float(value))
+            predicted = np.asarray(pred) != 0
+            self.label_cells.append((2 * truth + predicted).astype(np.int64).T)
+            base = state.n_labels + 1
+            tp = (truth & predicted).sum(axis=1)
+            fp = (~truth & predicted).sum(axis=1)
+            fn = (truth & ~predicted).sum(axis=1)
+            keys = (tp * base + fp) * base + fn
+            self.triples.append(np.searchsorted(state.sample_keys, keys))
+            self.states.append(state)
+        self.estimate = self.estimates[0]
+
+    @property
+    def parts(self):
+        out = []
+        for cells, triples, state in zip(self.label_cells, self.triples, self.states):
+            out.extend((label, self.values, 4) for label in cells)
+            out.append((triples, self.values, state.sample_keys.size))
+        return out
+
+    def _state(self, m: int, label_sums, triple_sums) -> MultilabelState:
+        state = self.states[m]
+        tables = np.stack(label_sums)                       # (L, 4, V)
+        counts = np.rint(tables[:, :, 0]).astype(np.int64).reshape(-1, 2, 2)
+        rows = np.rint(triple_sums[:, 0]).astype(np.int64)
+        kept = rows > 0
+        weighted = self.weights is not None
+        return MultilabelState(
+            counts, tables[:, :, 1].reshape(-1, 2, 2) if weighted else None,
+            state.sample_keys[kept], rows[kept], triple_sums[kept, 1] if weighted else None)
+
+    def finish(self, sums) -> np.ndarray:
+        count = sums[0].shape[0]
+        out = np.empty((len(self.states), count))
+        at = 0
+        for m, state in enumerate(self.states):
+            n_labels = state.n_labels
+            labels, triples = sums[at:at + n_labels], sums[at + n_labels]
+            at += n_labels + 1
+            states = [self._state(m, [block[i] for block in labels], triples[i])
+                      for i in range(count)]
+            out[m] = _finalized(self.finalize, states, self.params)
         return out
 
 
@@ -770,6 +842,13 @@ def _plan(metric, y_true, preds, weights, params, name, clustered):
         weights = np.asarray(weights, dtype=np.float64)
     if y_true.ndim == 2 and metric in (roc_auc_score, average_precision_score):
         return _multilabel_plan(metric, y_true, preds, weights, params, name)
+    if y_true.ndim == 2 and _is_confusion_metric(metric):
+        if not all(np.asarray(p).shape == y_true.shape for p in preds):
+            return None
+        try:
+            return MultilabelConfusionRows(metric, y_true, preds, weights, params, name)
+        except (FastMetricsError, TypeError):
+            return None  # the metric's own call on the rows raises its own error
     if y_true.ndim != 1 or y_true.size == 0:
         return None
     if weights is not None:
