@@ -263,3 +263,15 @@ def test_a_subset_without_a_class_is_a_clear_error():
     s = np.random.default_rng(0).random(10_000)
     with pytest.raises(InvalidInputError, match="little bootstrap .* undefined"):
         fm.bootstrap(fm.roc_auc_score, y, s, method="blb", n_resamples=1000)
+
+
+def test_columns_of_a_table_and_positive_class():
+    import pyarrow as pa
+    y, s, _ = _binary(4000)
+    labels = np.where(y == 1, "spam", "ham")
+    table = pa.table({"label": labels, "score": s})
+    by_name = fm.bootstrap(fm.roc_auc_score, "label", "score", data=table, method="blb",
+                           positive_class="spam", n_resamples=800)
+    by_array = fm.bootstrap(fm.roc_auc_score, y, s, method="blb", n_resamples=800)
+    assert (by_name.low, by_name.high, by_name.estimate) == (
+        by_array.low, by_array.high, by_array.estimate)
