@@ -57,8 +57,8 @@ from .statistics import call_defined, metric_rows
 __all__ = ["BagOfLittleBootstraps", "little_method", "little_statistic", "LittleBootstraps",
            "little_summary"]
 
-#: Row-weights held at once per subset (resamples x the subset's rows).
-_BLOCK_WEIGHTS = 1 << 22
+#: Row-weights held at once per subset (resamples x the subset's rows: 8 MiB).
+_BLOCK_WEIGHTS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class LittleBootstraps:
         if self.fast[m]:
             order, starts, positive = sub["_walk", m]
             area, pos, neg, ap = little_kernels.weighted_areas(
-                positive, starts, row_weights[:, order], None if base is None else base[order])
+                positive, starts, row_weights, None if base is None else base[order], order)
             with np.errstate(divide="ignore", invalid="ignore"):
                 if metric is roc_auc_score:
                     values = area / (2.0 * pos * neg)
@@ -243,7 +243,8 @@ class LittleBootstraps:
             for first in range(0, count, block):
                 unit_weights = little_kernels.little_weights(lam, seed, j, first,
                                                              min(block, count - first), b)
-                row_weights = unit_weights[:, unit_of_row]
+                row_weights = (unit_weights if self.rows.keys is None
+                               else unit_weights[:, unit_of_row])  # rows: the units themselves
                 for m in range(len(self.calls)):
                     values[m, first:first + unit_weights.shape[0]] = (
                         self._evaluate(m, subs[m], row_weights) - centres[m])

@@ -92,8 +92,9 @@ def little_weights(lam, seed, subset, first, count, b):
 
 
 @kernel(parallel=True)
-def _areas(positive, starts, weights, W, out_area, out_pos, out_neg, out_ap):
-    count, m = W.shape
+def _areas(positive, starts, weights, W, order, out_area, out_pos, out_neg, out_ap):
+    count = W.shape[0]
+    m = order.shape[0]
     weighted = weights.shape[0] != 0
     for r in prange(count):
         w = W[r]
@@ -115,7 +116,7 @@ def _areas(positive, starts, weights, W, out_area, out_pos, out_neg, out_ap):
                 gq = 0.0
                 if j == m:
                     break
-            x = w[j] * weights[j] if weighted else w[j]
+            x = w[order[j]] * weights[j] if weighted else w[order[j]]
             if positive[j] != 0:
                 gp += x
             else:
@@ -126,7 +127,7 @@ def _areas(positive, starts, weights, W, out_area, out_pos, out_neg, out_ap):
         out_ap[r] = ap
 
 
-def weighted_areas(positive, starts, W, weights=None):
+def weighted_areas(positive, starts, W, weights=None, order=None):
     """Binary ROC AUC and average-precision sums of rows under many weightings.
 
     Parameters
@@ -136,9 +137,14 @@ def weighted_areas(positive, starts, W, weights=None):
     starts : ndarray of bool or uint8, shape (m,)
         Nonzero where the score differs from the previous row's.
     W : ndarray of float64, shape (count, m)
-        Each resample's row weights, in that order.
+        Each resample's row weights, in row order (``order`` given) or in
+        descending score order.
     weights : ndarray of float64, shape (m,), optional
-        Sample weights in that order (multiplied into every resample's).
+        Sample weights in descending score order (multiplied into every
+        resample's).
+    order : ndarray of int32 or int64, shape (m,), optional
+        The rows in descending score order: the walk reads ``W[r, order[j]]``
+        (no reordered copy of ``W``).
 
     Returns
     -------
@@ -161,7 +167,10 @@ def weighted_areas(positive, starts, W, weights=None):
     positive = np.ascontiguousarray(np.asarray(positive) != 0).view(np.uint8)
     starts = np.ascontiguousarray(np.asarray(starts) != 0).view(np.uint8)
     weights = NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, np.float64)
+    order = (np.arange(W.shape[1]) if order is None
+             else np.ascontiguousarray(order if np.asarray(order).dtype in (np.int32, np.int64)
+                                       else np.asarray(order, dtype=np.int64)))
     outs = [np.zeros(count) for _ in range(4)]
-    if count and W.shape[1]:
-        _areas(positive, starts, weights, W, *outs)
+    if count and order.size:
+        _areas(positive, starts, weights, W, order, *outs)
     return tuple(outs)
