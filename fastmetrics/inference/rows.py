@@ -64,7 +64,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+
+import numba
 
 import numpy as np
 
@@ -577,8 +580,12 @@ class RankingRows(RowPlan):
         n = self.codes.size * self.stride
         self.orders = np.empty((len(columns), n), dtype=_index_dtype(n))
         self.starts = np.empty((len(columns), n), dtype=np.bool_)
-        for j, (_, column) in enumerate(columns):
-            self.orders[j], self.starts[j] = descending_order(column)
+        def sort(j):
+            self.orders[j], self.starts[j] = descending_order(columns[j][1])
+
+        # numpy's sort releases the GIL: the columns sort on every core
+        with ThreadPoolExecutor(max(1, min(len(columns), numba.get_num_threads()))) as pool:
+            list(pool.map(sort, range(len(columns))))
         self.columns = [column for _, column in columns]
         self.targets = np.array([target for target, _ in columns], dtype=np.int64)
         self.estimate = self.estimates[0]
