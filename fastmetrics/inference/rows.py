@@ -524,11 +524,14 @@ class TopKRows(CellRows):
 
 def descending_order(scores: np.ndarray):
     """Rows by descending score (ties in row order) and where each tie group starts."""
-    order = np.argsort(-scores.astype(np.float64), kind="stable")
+    # one float64 temporary (the negated key), not two: the sort's peak memory is the
+    # row route's
+    order = np.argsort(np.negative(scores, dtype=np.float64), kind="stable")
+    order = order.astype(_index_dtype(order.size))
     s = scores[order]
     starts = np.ones(s.size, dtype=np.bool_)
-    starts[1:] = s[1:] != s[:-1]
-    return order.astype(_index_dtype(order.size)), starts
+    np.not_equal(s[1:], s[:-1], out=starts[1:])
+    return order, starts
 
 
 def _index_dtype(n: int):
@@ -552,6 +555,7 @@ class RankingRows(RowPlan):
         y_true = np.asarray(y_true)
         self.classes, codes = np.unique(y_true, return_inverse=True)
         self.codes = codes.astype(_index_dtype(codes.size))
+        del codes  # the int64 codes would stay for the sorts below: peak memory
         self.estimates, self.model_columns = [], []
         # micro average: the raveled (rows x classes) binary problem, one column per model
         self.stride = 1
