@@ -21,6 +21,9 @@ Analytic companions of the metrics, cheap enough to report every time:
   question on per-row values (per-row losses, 0/1 correctness);
 * :func:`adjust_pvalues`: Holm, Benjamini-Hochberg or Bonferroni over a
   family of tests;
+* :func:`ks_2samp_test` and :func:`population_stability_index`: has a
+  distribution moved between two samples (windows), from their mergeable
+  :func:`shift_state`;
 * :func:`roc_band`, :func:`pr_band` and :func:`operating_point_interval`:
   pointwise bands on curves, and intervals of thresholds chosen from the data
   that include the choice.
@@ -39,6 +42,7 @@ from .bands import (CurveBand, OperatingPointInterval, operating_point_interval,
 from .bootstrap import BootstrapResult, bootstrap
 from .compare import PairedBootstrapResult, paired_bootstrap, permutation_test
 from .little_bootstraps import BagOfLittleBootstraps
+from .drift import ks_2samp_test, population_stability_index, shift_state
 from .delong import delong_interval, delong_roc_variance, delong_test
 from .mcnemar import mcnemar_test
 from .multiple import AdjustedPValues, adjust_pvalues
@@ -54,5 +58,6 @@ __all__ = [
     "bootstrap", "BootstrapResult", "paired_bootstrap", "PairedBootstrapResult",
     "permutation_test", "paired_t_test", "wilcoxon_signed_rank_test", "adjust_pvalues",
     "AdjustedPValues", "roc_band", "pr_band", "CurveBand", "operating_point_interval",
-    "OperatingPointInterval", "BagOfLittleBootstraps",
+    "OperatingPointInterval", "BagOfLittleBootstraps", "shift_state", "ks_2samp_test",
+    "population_stability_index",
 ]

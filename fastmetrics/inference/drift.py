@@ -1,0 +1,217 @@
+"""Has the distribution moved? Two-sample shift statistics from mergeable states.
+
+Production data drifts: this week's scores (or labels) against a reference
+window's. Both tests here read a two-sample :class:`~fastmetrics.ScoreState`,
+the exact distinct-value table of the values with one "class" per sample
+(0: the reference, 1: the current window), built by :func:`shift_state` or
+merged from chunks, partitions or days (:meth:`ScoreState.merge`), so a
+stream or a cluster gives the answer of the whole arrays:
+
+* :func:`ks_2samp_test`: the two-sample Kolmogorov-Smirnov statistic, exactly
+  :func:`scipy.stats.ks_2samp`'s (ties included), with scipy's asymptotic
+  p-value (``method="asymp"``: the table is for large samples; for a few
+  hundred rows call scipy's exact test);
+* :func:`population_stability_index`: ``sum_b (c_b - r_b) ln(c_b / r_b)``
+  over bins of the reference's quantiles, ``r_b`` and ``c_b`` the two
+  samples' shares of bin ``b`` (empty shares taken as ``eps``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from ..exceptions import InvalidInputError, InvalidParameterError, format_message
+from ..ranking.build import score_state
+from ..ranking.state import ScoreState
+from .compare import check_alternative
+from .results import TestResult
+
+__all__ = ["shift_state", "ks_2samp_test", "population_stability_index"]
+
+
+def shift_state(reference, current) -> ScoreState:
+    """The two-sample state of ``reference`` and ``current`` values (classes 0 and 1).
+
+    Parameters
+    ----------
+    reference, current : array-like of shape (n,) and (m,)
+        The values of each sample (scores, probabilities, any numbers; no NaN).
+
+    Returns
+    -------
+    ScoreState
+        Classes ``[0, 1]``: row 0 of ``counts`` is the reference's, row 1 the
+        current sample's. States of chunks merge with :meth:`ScoreState.merge`.
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> s = fm.inference.shift_state([0.1, 0.4, 0.4], [0.4, 0.9])
+    >>> s.thresholds.tolist(), s.counts.tolist()
+    ([0.9, 0.4, 0.1], [[0, 2, 1], [1, 1, 0]])
+    """
+    reference = np.asarray(reference)
+    current = np.asarray(current)
+    for name, values in (("reference", reference), ("current", current)):
+        if values.ndim != 1 or values.size == 0:
+            raise InvalidInputError(format_message(
+                name, f"must be a non-empty 1-D array of values, got shape {values.shape}",
+                fix="Pass the sample's values, one per row"))
+    labels = np.concatenate([np.zeros(reference.size, dtype=np.int8),
+                             np.ones(current.size, dtype=np.int8)])
+    try:
+        return score_state(labels, np.concatenate([reference, current]))
+    except InvalidInputError as error:  # name the sample, not the concatenation
+        raise InvalidInputError(str(error).replace("y_score", "reference/current")) from None
+
+
+def _two_samples(reference, current, state):
+    """``(ascending values, reference counts, current counts)`` of the two samples."""
+    if state is None:
+        if reference is None or current is None:
+            raise InvalidParameterError(format_message(
+                "reference" if reference is None else "current", "is None",
+                fix="Pass both samples' values, or state= (see shift_state)"))
+        state = shift_state(reference, current)
+    elif reference is not None or current is not None:
+        raise InvalidParameterError(format_message(
+            "state", "cannot be combined with reference=/current= (it holds them already)",
+            fix="Pass either the two samples or their state"))
+    if not isinstance(state, ScoreState):
+        raise InvalidParameterError(format_message(
+            "state", f"must be a ScoreState (see shift_state), got {type(state).__name__}"))
+    if state.weight_sums is not None:
+        raise InvalidParameterError(format_message(
+            "state", "is weighted; the shift statistics count rows",
+            fix="Build it with shift_state (no weights)"))
+    classes = state.classes.tolist()
+    rows = {c: state.counts[i] for i, c in enumerate(classes)}
+    if set(classes) - {0, 1}:
+        raise InvalidParameterError(format_message(
+            "state", f"has the classes {classes}; a shift state has 0 (reference) and 1 "
+                     "(current)", fix="Build it with shift_state"))
+    zero = np.zeros(state.thresholds.size, dtype=np.int64)
+    ref, cur = rows.get(0, zero), rows.get(1, zero)
+    for name, counts in (("reference", ref), ("current", cur)):
+        if counts.sum() == 0:
+            raise InvalidInputError(format_message(
+                name, "has no rows in the state", fix="Give both samples at least one row"))
+    return state.thresholds[::-1], ref[::-1], cur[::-1]
+
+
+def ks_2samp_test(reference=None, current=None, *, state=None,
+                  alternative="two-sided") -> TestResult:
+    """Two-sample Kolmogorov-Smirnov test of ``reference`` against ``current``.
+
+    The statistic is :func:`scipy.stats.ks_2samp`'s for the same samples (its
+    ``data1``: the reference), computed from the distinct-value table: the
+    empirical CDFs after each distinct value, so ties count as scipy counts
+    them. The p-value is scipy's ``method="asymp"``.
+
+    Parameters
+    ----------
+    reference, current : array-like, optional
+        The two samples' values; or
+    state : ScoreState, optional
+        Their :func:`shift_state` (merged from chunks, partitions, windows).
+    alternative : {"two-sided", "less", "greater"}, default="two-sided"
+        As for scipy: "greater" takes the largest ``F_ref - F_cur``, "less" the
+        largest ``F_cur - F_ref``.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` (D), ``pvalue`` (NaN where ``m n / (m + n)`` rounds to 0,
+        as scipy's), and in ``details``: ``location`` (the
+        value where D is reached), ``sign`` (+1 where ``F_ref > F_cur``),
+        ``n_reference``, ``n_current``.
+
+    Examples
+    --------
+    >>> import numpy as np, fastmetrics as fm
+    >>> rng = np.random.default_rng(0)
+    >>> t = fm.inference.ks_2samp_test(rng.normal(size=5000), rng.normal(0.1, 1, 5000))
+    >>> round(t.statistic, 3), t.pvalue < 0.001
+    (0.068, True)
+    """
+    alternative = check_alternative(alternative)
+    values, ref, cur = _two_samples(reference, current, state)
+    n1, n2 = int(ref.sum()), int(cur.sum())
+    diff = np.cumsum(ref) / n1 - np.cumsum(cur) / n2
+    arg_min, arg_max = int(np.argmin(diff)), int(np.argmax(diff))
+    min_s = float(np.clip(-diff[arg_min], 0, 1))
+    max_s = float(diff[arg_max])
+    if alternative == "less" or (alternative == "two-sided" and min_s > max_s):
+        d, location, sign = min_s, values[arg_min], -1
+    else:
+        d, location, sign = max_s, values[arg_max], 1
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    en = m * n / (m + n)
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN below one effective row
+        if alternative == "two-sided":
+            prob = stats.kstwo.sf(d, np.round(en))
+        else:  # Hodges' approximation (scipy's), m the larger sample
+            z = np.sqrt(en) * d
+            prob = np.exp(-2 * z ** 2 - 2 * z * (m + 2 * n) / np.sqrt(m * n * (m + n)) / 3.0)
+    return TestResult(float(d), float(np.clip(prob, 0, 1)),
+                      "two-sample Kolmogorov-Smirnov (asymptotic)", alternative,
+                      {"location": location.item(), "sign": sign, "n_reference": n1,
+                       "n_current": n2})
+
+
+def population_stability_index(reference=None, current=None, *, state=None, bins=10,
+                               eps=1e-4) -> float:
+    """Population stability index of ``current`` against ``reference``.
+
+    ``PSI = sum_b (c_b - r_b) ln(c_b / r_b)``, ``r_b`` and ``c_b`` the shares
+    of the reference's and the current sample's rows in bin ``b``. The bins
+    are cut at the reference's ``1/bins, ..., (bins-1)/bins`` quantiles (the
+    inverted-CDF quantiles, numpy's ``method="inverted_cdf"``: values of the
+    sample, so ties never split), a value goes to the bin of the last cut at
+    or below it, and the outer bins are open, so no value of either sample
+    falls outside. A share of 0 counts as ``eps`` (the logarithm needs it).
+    Rules of thumb: below 0.1 stable, 0.1 to 0.25 a moderate shift, above
+    0.25 a large one.
+
+    Parameters
+    ----------
+    reference, current : array-like, optional
+        The two samples' values; or
+    state : ScoreState, optional
+        Their :func:`shift_state`.
+    bins : int, default=10
+    eps : float, default=1e-4
+        The share an empty bin counts as (0 < eps < 1).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np, fastmetrics as fm
+    >>> rng = np.random.default_rng(0)
+    >>> ref = rng.normal(size=10_000)
+    >>> psi = fm.inference.population_stability_index
+    >>> psi(ref, rng.normal(size=10_000)) < 0.01, psi(ref, rng.normal(0.5, 1, 10_000)) > 0.2
+    (True, True)
+    """
+    if (isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer))
+            or bins < 1):
+        raise InvalidParameterError(format_message(
+            "bins", f"must be an integer >= 1, got {bins!r}", fix="Pass bins=10"))
+    if not (isinstance(eps, (int, float, np.floating)) and 0 < float(eps) < 1):
+        raise InvalidParameterError(format_message(
+            "eps", f"must be a number in (0, 1), got {eps!r}", fix="Pass eps=1e-4"))
+    values, ref, cur = _two_samples(reference, current, state)
+    n_ref = int(ref.sum())
+    # the reference's inverted-CDF quantiles: the value at rank ceil(q n) (1-based)
+    ranks = np.ceil(n_ref * (np.arange(1, bins) / bins)).astype(np.int64)
+    cuts = values[np.searchsorted(np.cumsum(ref), np.maximum(ranks, 1))]
+    of_value = np.searchsorted(cuts, values, side="right")
+    r = np.bincount(of_value, weights=ref, minlength=bins) / n_ref
+    c = np.bincount(of_value, weights=cur, minlength=bins) / cur.sum()
+    r, c = np.maximum(r, eps), np.maximum(c, eps)
+    return float(np.sum((c - r) * np.log(c / r)))
+
