@@ -106,3 +106,31 @@ def test_errors():
         population_stability_index(a, b, eps=0.0)
     with pytest.raises(InvalidParameterError, match="alternative"):
         ks_2samp_test(a, b, alternative="both")
+
+
+def test_binned_states():
+    a, b = _samples(6, shift=0.4)
+    edges = np.linspace(-3, 3, 25)
+    state = shift_state(a, b, thresholds=edges)
+    assert isinstance(state, fm.BinnedScoreState)
+    # by definition: the CDFs below each threshold, and the PSI of the same bins
+    below_a = np.searchsorted(np.sort(a), edges, side="left") / a.size
+    below_b = np.searchsorted(np.sort(b), edges, side="left") / b.size
+    t = ks_2samp_test(state=state)
+    assert t.statistic == pytest.approx(np.max(np.abs(below_a - below_b)), abs=1e-15)
+    assert t.statistic <= ks_2samp_test(a, b).statistic
+    r = np.bincount(np.searchsorted(edges, a, side="right"), minlength=26) / a.size
+    c = np.bincount(np.searchsorted(edges, b, side="right"), minlength=26) / b.size
+    r, c = np.maximum(r, 1e-4), np.maximum(c, 1e-4)
+    assert population_stability_index(state=state) == pytest.approx(
+        float(np.sum((c - r) * np.log(c / r))), rel=1e-12)
+    # values on the thresholds: the binned statistic is the exact one
+    ra, rb = np.round(a * 4) / 4, np.round(b * 4) / 4
+    grid = np.unique(np.r_[ra, rb])
+    assert ks_2samp_test(state=shift_state(ra, rb, thresholds=grid)).statistic == \
+        pytest.approx(ks_2samp_test(ra, rb).statistic, abs=1e-15)
+    merged = shift_state(a[:1000], b[:500], thresholds=edges).merge(
+        shift_state(a[1000:], b[500:], thresholds=edges))
+    assert ks_2samp_test(state=merged).statistic == t.statistic
+    with pytest.raises(InvalidParameterError, match="bins"):
+        population_stability_index(state=state, bins=5)

@@ -22,6 +22,8 @@ import numpy as np
 from scipy import stats
 
 from ..exceptions import InvalidInputError, InvalidParameterError, format_message
+from ..binned.build import binned_score_state
+from ..binned.state import BinnedScoreState
 from ..ranking.build import score_state
 from ..ranking.state import ScoreState
 from .compare import check_alternative
@@ -30,19 +32,25 @@ from .results import TestResult
 __all__ = ["shift_state", "ks_2samp_test", "population_stability_index"]
 
 
-def shift_state(reference, current) -> ScoreState:
+def shift_state(reference, current, *, thresholds=None):
     """The two-sample state of ``reference`` and ``current`` values (classes 0 and 1).
 
     Parameters
     ----------
     reference, current : array-like of shape (n,) and (m,)
         The values of each sample (scores, probabilities, any numbers; no NaN).
+    thresholds : int or array-like of float, optional
+        Count the values into the bins of these thresholds instead (a
+        :class:`~fastmetrics.BinnedScoreState`, memory bounded by the bins:
+        see :func:`~fastmetrics.binned_score_state` for the bins). The KS
+        statistic is then read at the thresholds only (at most the exact one),
+        and the PSI uses these bins.
 
     Returns
     -------
-    ScoreState
-        Classes ``[0, 1]``: row 0 of ``counts`` is the reference's, row 1 the
-        current sample's. States of chunks merge with :meth:`ScoreState.merge`.
+    ScoreState or BinnedScoreState
+        Classes ``[0, 1]``: class 0 is the reference, 1 the current sample.
+        States of chunks merge with their ``merge``.
 
     Examples
     --------
@@ -60,14 +68,20 @@ def shift_state(reference, current) -> ScoreState:
                 fix="Pass the sample's values, one per row"))
     labels = np.concatenate([np.zeros(reference.size, dtype=np.int8),
                              np.ones(current.size, dtype=np.int8)])
+    values = np.concatenate([reference, current])
     try:
-        return score_state(labels, np.concatenate([reference, current]))
+        if thresholds is not None:
+            return binned_score_state(labels, values, thresholds=thresholds)
+        return score_state(labels, values)
     except InvalidInputError as error:  # name the sample, not the concatenation
         raise InvalidInputError(str(error).replace("y_score", "reference/current")) from None
 
 
 def _two_samples(reference, current, state):
-    """``(ascending values, reference counts, current counts)`` of the two samples."""
+    """``(ascending values, reference counts, current counts)`` of the two samples.
+
+    For a binned state the "values" are the bins' upper thresholds (``inf`` for
+    the last bin): the counts up to an entry are the values below it."""
     if state is None:
         if reference is None or current is None:
             raise InvalidParameterError(format_message(
@@ -78,25 +92,35 @@ def _two_samples(reference, current, state):
         raise InvalidParameterError(format_message(
             "state", "cannot be combined with reference=/current= (it holds them already)",
             fix="Pass either the two samples or their state"))
-    if not isinstance(state, ScoreState):
+    if not isinstance(state, (ScoreState, BinnedScoreState)):
         raise InvalidParameterError(format_message(
-            "state", f"must be a ScoreState (see shift_state), got {type(state).__name__}"))
+            "state", f"must be a ScoreState or BinnedScoreState (see shift_state), got "
+                     f"{type(state).__name__}"))
+    if isinstance(state, BinnedScoreState) and (state.counts.shape[0] != 1
+                                                or state.multilabel):
+        raise InvalidParameterError(format_message(
+            "state", "holds several score columns; a shift state has one",
+            fix="Build it with shift_state"))
     if state.weight_sums is not None:
         raise InvalidParameterError(format_message(
             "state", "is weighted; the shift statistics count rows",
             fix="Build it with shift_state (no weights)"))
     classes = state.classes.tolist()
-    rows = {c: state.counts[i] for i, c in enumerate(classes)}
+    binned = isinstance(state, BinnedScoreState)
+    counts = state.counts[0] if binned else state.counts
+    rows = {c: counts[i] for i, c in enumerate(classes)}
     if set(classes) - {0, 1}:
         raise InvalidParameterError(format_message(
             "state", f"has the classes {classes}; a shift state has 0 (reference) and 1 "
                      "(current)", fix="Build it with shift_state"))
-    zero = np.zeros(state.thresholds.size, dtype=np.int64)
+    zero = np.zeros(counts.shape[1], dtype=np.int64)
     ref, cur = rows.get(0, zero), rows.get(1, zero)
-    for name, counts in (("reference", ref), ("current", cur)):
-        if counts.sum() == 0:
+    for name, sample in (("reference", ref), ("current", cur)):
+        if sample.sum() == 0:
             raise InvalidInputError(format_message(
                 name, "has no rows in the state", fix="Give both samples at least one row"))
+    if binned:
+        return np.append(state.thresholds, np.inf), ref, cur
     return state.thresholds[::-1], ref[::-1], cur[::-1]
 
 
@@ -107,7 +131,10 @@ def ks_2samp_test(reference=None, current=None, *, state=None,
     The statistic is :func:`scipy.stats.ks_2samp`'s for the same samples (its
     ``data1``: the reference), computed from the distinct-value table: the
     empirical CDFs after each distinct value, so ties count as scipy counts
-    them. The p-value is scipy's ``method="asymp"``.
+    them. The p-value is scipy's ``method="asymp"``. From a binned state the
+    CDFs are compared below each threshold only: the statistic is then at
+    most the exact one (equal where every value is a threshold), and its
+    ``location`` is the threshold.
 
     Parameters
     ----------
@@ -160,7 +187,7 @@ def ks_2samp_test(reference=None, current=None, *, state=None,
                        "n_current": n2})
 
 
-def population_stability_index(reference=None, current=None, *, state=None, bins=10,
+def population_stability_index(reference=None, current=None, *, state=None, bins=None,
                                eps=1e-4) -> float:
     """Population stability index of ``current`` against ``reference``.
 
@@ -172,7 +199,8 @@ def population_stability_index(reference=None, current=None, *, state=None, bins
     or below it, and the outer bins are open, so no value of either sample
     falls outside. A share of 0 counts as ``eps`` (the logarithm needs it).
     Rules of thumb: below 0.1 stable, 0.1 to 0.25 a moderate shift, above
-    0.25 a large one.
+    0.25 a large one. From a binned state (``shift_state(...,
+    thresholds=...)``) the state's own bins are the bins.
 
     Parameters
     ----------
@@ -180,7 +208,9 @@ def population_stability_index(reference=None, current=None, *, state=None, bins
         The two samples' values; or
     state : ScoreState, optional
         Their :func:`shift_state`.
-    bins : int, default=10
+    bins : int, optional
+        Quantile bins of the reference (10 by default); not with a binned
+        state, whose bins are fixed.
     eps : float, default=1e-4
         The share an empty bin counts as (0 < eps < 1).
 
@@ -197,13 +227,21 @@ def population_stability_index(reference=None, current=None, *, state=None, bins
     >>> psi(ref, rng.normal(size=10_000)) < 0.01, psi(ref, rng.normal(0.5, 1, 10_000)) > 0.2
     (True, True)
     """
+    if not (isinstance(eps, (int, float, np.floating)) and 0 < float(eps) < 1):
+        raise InvalidParameterError(format_message(
+            "eps", f"must be a number in (0, 1), got {eps!r}", fix="Pass eps=1e-4"))
+    if isinstance(state, BinnedScoreState):
+        if bins is not None:
+            raise InvalidParameterError(format_message(
+                "bins", "cannot be chosen for a binned state (its thresholds are the bins)",
+                fix="Drop bins=, or build an exact shift_state"))
+        _, ref, cur = _two_samples(reference, current, state)
+        return _psi(ref / ref.sum(), cur / cur.sum(), eps)
+    bins = 10 if bins is None else bins
     if (isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer))
             or bins < 1):
         raise InvalidParameterError(format_message(
             "bins", f"must be an integer >= 1, got {bins!r}", fix="Pass bins=10"))
-    if not (isinstance(eps, (int, float, np.floating)) and 0 < float(eps) < 1):
-        raise InvalidParameterError(format_message(
-            "eps", f"must be a number in (0, 1), got {eps!r}", fix="Pass eps=1e-4"))
     values, ref, cur = _two_samples(reference, current, state)
     n_ref = int(ref.sum())
     # the reference's inverted-CDF quantiles: the value at rank ceil(q n) (1-based)
@@ -212,6 +250,10 @@ def population_stability_index(reference=None, current=None, *, state=None, bins
     of_value = np.searchsorted(cuts, values, side="right")
     r = np.bincount(of_value, weights=ref, minlength=bins) / n_ref
     c = np.bincount(of_value, weights=cur, minlength=bins) / cur.sum()
+    return _psi(r, c, eps)
+
+
+def _psi(r, c, eps):
     r, c = np.maximum(r, eps), np.maximum(c, eps)
     return float(np.sum((c - r) * np.log(c / r)))
 
