@@ -30,6 +30,7 @@ from .ranking.build import score_state
 from .ranking.build_multiclass import multiclass_score_state
 from .ranking.curves import det_curve, precision_recall_curve, roc_curve
 from .ranking.auc import average_precision_score, roc_auc_score
+from .ranking.out_of_core import ExactRanking, out_of_core_ranking
 from .ranking.thresholds import (OperatingPoint, best_fbeta_threshold, operating_point,
                                  precision_at_recall, recall_at_precision, youden_threshold)
 from .binned.state import BinnedScoreState
@@ -92,7 +93,7 @@ __all__ = [
     "PairedBootstrapResult", "permutation_test", "paired_t_test",
     "wilcoxon_signed_rank_test", "adjust_pvalues", "AdjustedPValues", "row_losses",
     "roc_band", "pr_band", "CurveBand", "operating_point_interval", "OperatingPointInterval",
-    "BagOfLittleBootstraps",
+    "BagOfLittleBootstraps", "out_of_core_ranking", "ExactRanking",
     "FastMetricsError", "UndefinedMetricWarning", "NullsDroppedWarning", "exceptions",
     "__version__",
 ]
