@@ -19,7 +19,6 @@ stream or a cluster gives the answer of the whole arrays:
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ..exceptions import InvalidInputError, InvalidParameterError, format_message
 from ..binned.build import binned_score_state
@@ -175,6 +174,7 @@ def ks_2samp_test(reference=None, current=None, *, state=None,
         d, location, sign = max_s, values[arg_max], 1
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
+    from scipy import stats  # scipy.stats takes a while to import: only when used
     with np.errstate(divide="ignore", invalid="ignore"):  # NaN below one effective row
         if alternative == "two-sided":
             prob = stats.kstwo.sf(d, np.round(en))
