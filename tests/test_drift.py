@@ -134,3 +134,50 @@ def test_binned_states():
     assert ks_2samp_test(state=merged).statistic == t.statistic
     with pytest.raises(InvalidParameterError, match="bins"):
         population_stability_index(state=state, bins=5)
+
+
+# ---------------------------------------------------------------------------
+# labels
+# ---------------------------------------------------------------------------
+
+def _labels(seed=7):
+    rng = np.random.default_rng(seed)
+    ref = rng.choice(["cat", "dog", "eel", "fox"], 4000, p=[0.4, 0.3, 0.2, 0.1])
+    cur = rng.choice(["cat", "dog", "eel", "fox", "gnu"], 3000, p=[0.3, 0.3, 0.2, 0.15, 0.05])
+    return ref, cur
+
+
+def test_label_shift_equals_scipy_and_the_definition():
+    from fastmetrics.inference import label_shift_state, label_shift_test
+    ref, cur = _labels()
+    t = label_shift_test(ref, cur)
+    classes = np.unique(np.r_[ref, cur])
+    table = np.array([[np.sum(ref == c) for c in classes], [np.sum(cur == c) for c in classes]])
+    chi2, p, dof, _ = stats.chi2_contingency(table)
+    assert (t.statistic, t.pvalue, t.details["dof"]) == (chi2, p, dof)
+    assert t.details["classes"] == classes.tolist()
+    r, c = np.maximum(table[0] / table[0].sum(), 1e-4), np.maximum(table[1] / table[1].sum(), 1e-4)
+    psi = float(np.sum((c - r) * np.log(c / r)))
+    assert t.details["psi"] == pytest.approx(psi, rel=1e-12)
+    state = label_shift_state(ref, cur)
+    assert population_stability_index(state=state) == pytest.approx(psi, rel=1e-12)
+    # chunks (one holding a class the others lack) merge to the whole
+    merged = label_shift_state(ref[:100], cur[:50]).merge(label_shift_state(ref[100:], cur[50:]))
+    assert label_shift_test(state=merged).statistic == t.statistic
+    # two classes: Yates' correction, as scipy
+    two = label_shift_test([0] * 30 + [1] * 20, [0] * 20 + [1] * 30)
+    assert two.statistic == stats.chi2_contingency([[30, 20], [20, 30]])[0]
+
+
+def test_label_shift_errors():
+    from fastmetrics.inference import label_shift_state, label_shift_test
+    with pytest.raises(InvalidInputError, match="one class"):
+        label_shift_test(["a", "a"], ["a"])
+    with pytest.raises(InvalidInputError, match="current"):
+        label_shift_test(["a"], [])
+    with pytest.raises(InvalidParameterError, match="bins"):
+        population_stability_index(state=label_shift_state(["a", "b"], ["b"]), bins=3)
+    with pytest.raises(InvalidParameterError, match="groups"):
+        label_shift_test(state=fm.confusion_state(["a", "b"], ["a", "b"], groups=[3, 4]))
+    with pytest.raises(InvalidParameterError, match="state"):
+        label_shift_test(["a"], ["b"], state=label_shift_state(["a"], ["b"]))

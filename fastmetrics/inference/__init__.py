@@ -42,7 +42,8 @@ from .bands import (CurveBand, OperatingPointInterval, operating_point_interval,
 from .bootstrap import BootstrapResult, bootstrap
 from .compare import PairedBootstrapResult, paired_bootstrap, permutation_test
 from .little_bootstraps import BagOfLittleBootstraps
-from .drift import ks_2samp_test, population_stability_index, shift_state
+from .drift import (ks_2samp_test, label_shift_state, label_shift_test,
+                    population_stability_index, shift_state)
 from .delong import delong_interval, delong_roc_variance, delong_test
 from .mcnemar import mcnemar_test
 from .multiple import AdjustedPValues, adjust_pvalues
@@ -59,5 +60,5 @@ __all__ = [
     "permutation_test", "paired_t_test", "wilcoxon_signed_rank_test", "adjust_pvalues",
     "AdjustedPValues", "roc_band", "pr_band", "CurveBand", "operating_point_interval",
     "OperatingPointInterval", "BagOfLittleBootstraps", "shift_state", "ks_2samp_test",
-    "population_stability_index",
+    "population_stability_index", "label_shift_state", "label_shift_test",
 ]

@@ -14,6 +14,13 @@ stream or a cluster gives the answer of the whole arrays:
 * :func:`population_stability_index`: ``sum_b (c_b - r_b) ln(c_b / r_b)``
   over bins of the reference's quantiles, ``r_b`` and ``c_b`` the two
   samples' shares of bin ``b`` (empty shares taken as ``eps``).
+
+Labels (any classes, strings too) shift by their class shares: their
+:func:`label_shift_state` is a :class:`~fastmetrics.ConfusionState` grouped by
+sample (mergeable, new classes included), read by
+:func:`population_stability_index` (one bin per class) and by
+:func:`label_shift_test` (the chi-square test of homogeneity,
+:func:`scipy.stats.chi2_contingency`'s).
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ import numpy as np
 
 from ..exceptions import InvalidInputError, InvalidParameterError, format_message
 from ..binned.build import binned_score_state
+from ..confusion.build import confusion_state
+from ..confusion.state import ConfusionState
 from ..binned.state import BinnedScoreState
 from ..ranking.build import score_state
 from ..ranking.state import ScoreState
 from .compare import check_alternative
 from .results import TestResult
 
-__all__ = ["shift_state", "ks_2samp_test", "population_stability_index"]
+__all__ = ["shift_state", "ks_2samp_test", "population_stability_index", "label_shift_state",
+           "label_shift_test"]
 
 
 def shift_state(reference, current, *, thresholds=None):
@@ -206,8 +216,9 @@ def population_stability_index(reference=None, current=None, *, state=None, bins
     ----------
     reference, current : array-like, optional
         The two samples' values; or
-    state : ScoreState, optional
-        Their :func:`shift_state`.
+    state : ScoreState, BinnedScoreState or ConfusionState, optional
+        Their :func:`shift_state`, or the :func:`label_shift_state` of two
+        samples of labels (one bin per class).
     bins : int, optional
         Quantile bins of the reference (10 by default); not with a binned
         state, whose bins are fixed.
@@ -230,6 +241,13 @@ def population_stability_index(reference=None, current=None, *, state=None, bins
     if not (isinstance(eps, (int, float, np.floating)) and 0 < float(eps) < 1):
         raise InvalidParameterError(format_message(
             "eps", f"must be a number in (0, 1), got {eps!r}", fix="Pass eps=1e-4"))
+    if isinstance(state, ConfusionState):
+        if bins is not None:
+            raise InvalidParameterError(format_message(
+                "bins", "cannot be chosen for labels (each class is a bin)",
+                fix="Drop bins="))
+        ref, cur = _class_counts(state)
+        return _psi(ref / ref.sum(), cur / cur.sum(), eps)
     if isinstance(state, BinnedScoreState):
         if bins is not None:
             raise InvalidParameterError(format_message(
@@ -257,3 +275,115 @@ def _psi(r, c, eps):
     r, c = np.maximum(r, eps), np.maximum(c, eps)
     return float(np.sum((c - r) * np.log(c / r)))
 
+
+
+def label_shift_state(reference, current) -> ConfusionState:
+    """The class counts of two samples of labels: a ConfusionState grouped by sample.
+
+    Parameters
+    ----------
+    reference, current : array-like of labels (any type, strings too)
+
+    Returns
+    -------
+    ConfusionState
+        Groups ``[0, 1]`` (the reference, the current sample); each label is
+        its own "prediction", so the class counts are the diagonal. Merges with
+        :meth:`ConfusionState.merge` (classes seen in one chunk only included).
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> s = fm.inference.label_shift_state(["cat", "dog", "dog"], ["dog", "eel"])
+    >>> s.classes.tolist(), s.counts.diagonal(axis1=1, axis2=2).tolist()
+    (['cat', 'dog', 'eel'], [[1, 2, 0], [0, 1, 1]])
+    """
+    reference = np.asarray(reference)
+    current = np.asarray(current)
+    for name, values in (("reference", reference), ("current", current)):
+        if values.ndim != 1 or values.size == 0:
+            raise InvalidInputError(format_message(
+                name, f"must be a non-empty 1-D array of labels, got shape {values.shape}",
+                fix="Pass the sample's labels, one per row"))
+    labels = np.concatenate([reference.astype(object), current.astype(object)]) if (
+        reference.dtype != current.dtype) else np.concatenate([reference, current])
+    sample = np.concatenate([np.zeros(reference.size, dtype=np.int8),
+                             np.ones(current.size, dtype=np.int8)])
+    return confusion_state(labels, labels, groups=sample)
+
+
+def _class_counts(state):
+    """Each sample's class counts (two (K,) arrays) of a :func:`label_shift_state`."""
+    if state.weighted:
+        raise InvalidParameterError(format_message(
+            "state", "is weighted; the shift statistics count rows",
+            fix="Build it with label_shift_state"))
+    groups = np.asarray(state.group_names).tolist() if state.group_names is not None else []
+    if set(groups) - {0, 1} or state.counts.ndim != 3:
+        raise InvalidParameterError(format_message(
+            "state", f"has the groups {groups}; a label shift state has 0 (reference) and 1 "
+                     "(current)", fix="Build it with label_shift_state"))
+    diagonal = state.counts.diagonal(axis1=1, axis2=2)
+    zero = np.zeros(state.n_classes, dtype=np.int64)
+    rows = {g: diagonal[i] for i, g in enumerate(groups)}
+    ref, cur = rows.get(0, zero), rows.get(1, zero)
+    for name, sample in (("reference", ref), ("current", cur)):
+        if sample.sum() == 0:
+            raise InvalidInputError(format_message(
+                name, "has no rows in the state", fix="Give both samples at least one row"))
+    return ref.astype(np.float64), cur.astype(np.float64)
+
+
+def label_shift_test(reference=None, current=None, *, state=None) -> TestResult:
+    """Chi-square test that two samples of labels share one class distribution.
+
+    :func:`scipy.stats.chi2_contingency` of the 2 x K table of class counts
+    (its defaults: Yates' correction with one degree of freedom), classes no
+    sample holds left out.
+
+    Parameters
+    ----------
+    reference, current : array-like of labels, optional
+    state : ConfusionState, optional
+        Their :func:`label_shift_state`.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` (chi-square), ``pvalue``; ``details``: ``dof``, ``psi``
+        (the population stability index of the class shares), the
+        ``classes`` and each sample's ``reference_counts`` and
+        ``current_counts``.
+
+    Examples
+    --------
+    >>> import fastmetrics as fm
+    >>> t = fm.inference.label_shift_test(["a"] * 60 + ["b"] * 40, ["a"] * 40 + ["b"] * 60)
+    >>> round(t.statistic, 2), t.pvalue < 0.01, t.details["dof"]
+    (7.22, True, 1)
+    """
+    from scipy import stats  # only when used (see ks_2samp_test)
+    if state is None:
+        if reference is None or current is None:
+            raise InvalidParameterError(format_message(
+                "reference" if reference is None else "current", "is None",
+                fix="Pass both samples' labels, or state= (see label_shift_state)"))
+        state = label_shift_state(reference, current)
+    elif reference is not None or current is not None:
+        raise InvalidParameterError(format_message(
+            "state", "cannot be combined with reference=/current= (it holds them already)",
+            fix="Pass either the two samples or their state"))
+    ref, cur = _class_counts(state)
+    held = (ref + cur) > 0
+    table = np.vstack([ref[held], cur[held]])
+    if table.shape[1] < 2:
+        raise InvalidInputError(format_message(
+            "reference", "and current hold one class only: no distribution to compare",
+            fix="Pass labels of at least two classes"))
+    chi2, pvalue, dof, _ = stats.chi2_contingency(table)
+    return TestResult(float(chi2), float(pvalue), "chi-square test of homogeneity",
+                      "two-sided",
+                      {"dof": int(dof), "psi": _psi(ref / ref.sum(), cur / cur.sum(), 1e-4),
+                       "classes": state.classes[held].tolist(),
+                       "reference_counts": table[0].astype(np.int64).tolist(),
+                       "current_counts": table[1].astype(np.int64).tolist()})
