@@ -80,3 +80,10 @@ def test_errors():
     for kwargs in ({"range_rows": 0}, {"bucket_bits": 30}, {"range_rows": 1.5}):
         with pytest.raises(InvalidParameterError):
             fm.out_of_core_ranking(y, np.ones(100), **kwargs)
+
+
+def test_a_one_shot_reader_is_refused():
+    y, s = _data(1000)
+    reader = pa.table({"label": y, "score": s}).to_reader()
+    with pytest.raises(InvalidInputError, match="changed between the two reads"):
+        fm.out_of_core_ranking("label", "score", data=reader)

@@ -190,8 +190,10 @@ def out_of_core_ranking(y_true, y_score, *, data=None, pos_label=None, drop_null
     folder = tempfile.mkdtemp(prefix="fastmetrics-ranges-", dir=spill_dir)
     try:
         files = [open(os.path.join(folder, f"range{r}.bin"), "wb") for r in range(n_ranges)]
+        second_pass = 0
         try:
             for positive, keys in _batches(y_true, y_score, data, drop_nulls, pos_label):
+                second_pass += keys.size
                 bucket = (keys >> np.uint64(key_bits - bucket_bits)).astype(np.int64)
                 ranges = range_of_bucket[bucket]
                 order = np.argsort(ranges, kind="stable")
@@ -202,6 +204,11 @@ def out_of_core_ranking(y_true, y_score, *, data=None, pos_label=None, drop_null
         finally:
             for f in files:
                 f.close()
+        if second_pass != n:
+            raise InvalidInputError(format_message(
+                "data", f"gave {n} rows to the first pass and {second_pass} to the second: "
+                        "it changed between the two reads (or is a one-shot reader)",
+                fix="Pass a file, a directory or a table that reads the same twice"))
         # 4. each range's exact table, in descending score order, with the counts above
         twice, ap, tp_above, fp_above, n_distinct = 0, 0.0, 0, 0, 0
         for r in range(n_ranges):
