@@ -68,13 +68,8 @@ def shift_state(reference, current, *, thresholds=None):
     >>> s.thresholds.tolist(), s.counts.tolist()
     ([0.9, 0.4, 0.1], [[0, 2, 1], [1, 1, 0]])
     """
-    reference = np.asarray(reference)
-    current = np.asarray(current)
-    for name, values in (("reference", reference), ("current", current)):
-        if values.ndim != 1 or values.size == 0:
-            raise InvalidInputError(format_message(
-                name, f"must be a non-empty 1-D array of values, got shape {values.shape}",
-                fix="Pass the sample's values, one per row"))
+    reference = _sample(reference, "reference", "values")
+    current = _sample(current, "current", "values")
     labels = np.concatenate([np.zeros(reference.size, dtype=np.int8),
                              np.ones(current.size, dtype=np.int8)])
     values = np.concatenate([reference, current])
@@ -86,21 +81,48 @@ def shift_state(reference, current, *, thresholds=None):
         raise InvalidInputError(str(error).replace("y_score", "reference/current")) from None
 
 
+def _sample(values, name: str, what: str) -> np.ndarray:
+    """One sample as a non-empty 1-D array, else an error naming it."""
+    values = np.asarray(values)
+    if values.ndim != 1 or values.size == 0:
+        raise InvalidInputError(format_message(
+            name, f"must be a non-empty 1-D array of {what}, got shape {values.shape}",
+            fix=f"Pass the sample's {what}, one per row"))
+    return values
+
+
+def _given_state(reference, current, state, build, what: str):
+    """``state``, or the state ``build`` makes of both samples: exactly one of the two."""
+    if state is None:
+        if reference is None or current is None:
+            raise InvalidParameterError(format_message(
+                "reference" if reference is None else "current", "is None",
+                fix=f"Pass both samples' {what}, or state= (see {build.__name__})"))
+        return build(reference, current)
+    if reference is not None or current is not None:
+        raise InvalidParameterError(format_message(
+            "state", "cannot be combined with reference=/current= (it holds them already)",
+            fix="Pass either the two samples or their state"))
+    return state
+
+
+def _by_sample(rows: dict, width: int):
+    """The reference's (key 0) and current sample's (key 1) counts, each with rows."""
+    zero = np.zeros(width, dtype=np.int64)
+    ref, cur = rows.get(0, zero), rows.get(1, zero)
+    for name, sample in (("reference", ref), ("current", cur)):
+        if sample.sum() == 0:
+            raise InvalidInputError(format_message(
+                name, "has no rows in the state", fix="Give both samples at least one row"))
+    return ref, cur
+
+
 def _two_samples(reference, current, state):
     """``(ascending values, reference counts, current counts)`` of the two samples.
 
     For a binned state the "values" are the bins' upper thresholds (``inf`` for
     the last bin): the counts up to an entry are the values below it."""
-    if state is None:
-        if reference is None or current is None:
-            raise InvalidParameterError(format_message(
-                "reference" if reference is None else "current", "is None",
-                fix="Pass both samples' values, or state= (see shift_state)"))
-        state = shift_state(reference, current)
-    elif reference is not None or current is not None:
-        raise InvalidParameterError(format_message(
-            "state", "cannot be combined with reference=/current= (it holds them already)",
-            fix="Pass either the two samples or their state"))
+    state = _given_state(reference, current, state, shift_state, "values")
     if not isinstance(state, (ScoreState, BinnedScoreState)):
         raise InvalidParameterError(format_message(
             "state", f"must be a ScoreState or BinnedScoreState (see shift_state), got "
@@ -122,12 +144,7 @@ def _two_samples(reference, current, state):
         raise InvalidParameterError(format_message(
             "state", f"has the classes {classes}; a shift state has 0 (reference) and 1 "
                      "(current)", fix="Build it with shift_state"))
-    zero = np.zeros(counts.shape[1], dtype=np.int64)
-    ref, cur = rows.get(0, zero), rows.get(1, zero)
-    for name, sample in (("reference", ref), ("current", cur)):
-        if sample.sum() == 0:
-            raise InvalidInputError(format_message(
-                name, "has no rows in the state", fix="Give both samples at least one row"))
+    ref, cur = _by_sample(rows, counts.shape[1])
     if binned:
         return np.append(state.thresholds, np.inf), ref, cur
     return state.thresholds[::-1], ref[::-1], cur[::-1]
@@ -298,13 +315,8 @@ def label_shift_state(reference, current) -> ConfusionState:
     >>> s.classes.tolist(), s.counts.diagonal(axis1=1, axis2=2).tolist()
     (['cat', 'dog', 'eel'], [[1, 2, 0], [0, 1, 1]])
     """
-    reference = np.asarray(reference)
-    current = np.asarray(current)
-    for name, values in (("reference", reference), ("current", current)):
-        if values.ndim != 1 or values.size == 0:
-            raise InvalidInputError(format_message(
-                name, f"must be a non-empty 1-D array of labels, got shape {values.shape}",
-                fix="Pass the sample's labels, one per row"))
+    reference = _sample(reference, "reference", "labels")
+    current = _sample(current, "current", "labels")
     labels = np.concatenate([reference.astype(object), current.astype(object)]) if (
         reference.dtype != current.dtype) else np.concatenate([reference, current])
     sample = np.concatenate([np.zeros(reference.size, dtype=np.int8),
@@ -324,13 +336,7 @@ def _class_counts(state):
             "state", f"has the groups {groups}; a label shift state has 0 (reference) and 1 "
                      "(current)", fix="Build it with label_shift_state"))
     diagonal = state.counts.diagonal(axis1=1, axis2=2)
-    zero = np.zeros(state.n_classes, dtype=np.int64)
-    rows = {g: diagonal[i] for i, g in enumerate(groups)}
-    ref, cur = rows.get(0, zero), rows.get(1, zero)
-    for name, sample in (("reference", ref), ("current", cur)):
-        if sample.sum() == 0:
-            raise InvalidInputError(format_message(
-                name, "has no rows in the state", fix="Give both samples at least one row"))
+    ref, cur = _by_sample({g: diagonal[i] for i, g in enumerate(groups)}, state.n_classes)
     return ref.astype(np.float64), cur.astype(np.float64)
 
 
@@ -363,16 +369,7 @@ def label_shift_test(reference=None, current=None, *, state=None) -> TestResult:
     (7.22, True, 1)
     """
     from scipy import stats  # only when used (see ks_2samp_test)
-    if state is None:
-        if reference is None or current is None:
-            raise InvalidParameterError(format_message(
-                "reference" if reference is None else "current", "is None",
-                fix="Pass both samples' labels, or state= (see label_shift_state)"))
-        state = label_shift_state(reference, current)
-    elif reference is not None or current is not None:
-        raise InvalidParameterError(format_message(
-            "state", "cannot be combined with reference=/current= (it holds them already)",
-            fix="Pass either the two samples or their state"))
+    state = _given_state(reference, current, state, label_shift_state, "labels")
     ref, cur = _class_counts(state)
     held = (ref + cur) > 0
     table = np.vstack([ref[held], cur[held]])
